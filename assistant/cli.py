@@ -1,0 +1,212 @@
+"""The command line: a thin layer over the library. ``assistant --help`` lists the commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from . import model as m
+from .dataset import read_labelled
+from .errors import AssistantError, DataError
+from .registry import DEFAULT, build_default, get_model, list_models
+
+
+class Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _command(sub, name: str, help: str, example: str, func) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=help, description=f"{help}\n\nExample:\n  {example}",
+                            formatter_class=Formatter)
+    parser.set_defaults(func=func)
+    return parser
+
+
+def _data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--text-column", help="the column with the message (default: found by "
+                        "name: text, message, body, content...)")
+    parser.add_argument("--label-column", help="the column with the label (default: found by "
+                        "name: label, intent, category, scenario...)")
+    parser.add_argument("--encoding", help="the files' encoding (default: UTF-8, else cp1252 "
+                        "with a warning)")
+
+
+def _warn(lines: Sequence[str]) -> None:
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
+
+
+def _messages(args_text: Sequence[str]) -> list[str]:
+    if list(args_text) == ["-"]:
+        return [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    if not args_text:
+        raise DataError("give a message to classify, or - to read one message per line from stdin")
+    return list(args_text)
+
+
+# ---------------------------------------------------------------- classify
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    model = get_model(args.model)
+    for p in model.predict(_messages(args.text)):
+        if args.json:
+            print(json.dumps(p.to_dict(), ensure_ascii=False))
+            continue
+        alts = ", ".join(f"{a.label} {a.confidence:.2f}" for a in p.alternatives)
+        flag = "  NEEDS REVIEW" if p.needs_review else ""
+        print(f"{p.label} ({p.confidence:.2f}){flag}  [then: {alts}]  <- {_short(p.text)}")
+    return 0
+
+
+def _short(text: str, width: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# ---------------------------------------------------------------- train and evaluate
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    if args.name == DEFAULT:
+        raise DataError("the name 'default' is kept for the model built from the shipped data; "
+                        "choose another --name")
+    data = read_labelled(args.data, text_column=args.text_column,
+                         label_column=args.label_column, encoding=args.encoding)
+    _warn(data.warnings)
+    counts = data.frame["label"].value_counts()
+    print(f"Training on {len(data.frame)} messages, {len(counts)} labels "
+          f"(smallest: {counts.idxmin()} with {counts.min()}).", file=sys.stderr)
+    result = m.train(data.texts, data.labels, name=args.name, sources=args.data)
+    folder = m.save(result.model, args.name)
+    print(f"Held-out split ({len(result.holdout['per_label'])} labels, "
+          f"{result.holdout['rows']} messages never seen in training):")
+    _print_metrics(result.holdout)
+    t = result.model.thresholds
+    print(f"needs_review when confidence < {t.min_confidence:.3f} or margin < "
+          f"{t.min_margin:.3f}")
+    print(f"Saved model {args.name!r} to {folder} in {result.seconds:.1f}s.")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    model = get_model(args.model)
+    data = read_labelled(args.data, text_column=args.text_column,
+                         label_column=args.label_column, encoding=args.encoding, min_examples=1)
+    _warn(data.warnings)
+    unknown = sorted(set(data.labels) - set(model.labels))
+    if unknown:
+        _warn([f"labels the model does not know (always counted wrong): {', '.join(unknown)}"])
+    result = m.evaluate(model, data.texts, data.labels)
+    if args.json:
+        print(json.dumps({"model": model.name, **result}, indent=2))
+    else:
+        print(f"Model {model.name!r} on {len(data.frame)} messages:")
+        _print_metrics(result)
+    return 0
+
+
+def _print_metrics(result: dict[str, Any]) -> None:
+    print(f"accuracy {result['accuracy']:.3f}   macro-F1 {result['macro_f1']:.3f}", end="")
+    if result.get("needs_review_rate") is not None:
+        confident = result.get("accuracy_when_confident")
+        extra = f" (accuracy when confident {confident:.3f})" if confident is not None else ""
+        print(f"   needs review {result['needs_review_rate']:.1%}{extra}", end="")
+    print()
+    width = max(12, *(len(lab) for lab in result["per_label"]))
+    print(f"  {'label':<{width}}  precision  recall     f1  support")
+    for label, row in result["per_label"].items():
+        print(f"  {label:<{width}}  {row['precision']:9.3f}  {row['recall']:6.3f}  "
+              f"{row['f1']:5.3f}  {row['support']:7d}")
+
+
+# ---------------------------------------------------------------- models
+
+
+def cmd_models_build_default(args: argparse.Namespace) -> int:
+    model = build_default(force=args.force)
+    print(f"default model: {len(model.labels)} labels, {model.card.get('rows')} messages, "
+          f"built {model.card.get('created')}")
+    return 0
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
+    rows = list_models()
+    if not rows:
+        print("no models yet; `assistant models build-default` builds the default one")
+    for card in rows:
+        hold = card.get("holdout", {})
+        print(f"{card['name']:<20} {len(card.get('labels', [])):>4} labels "
+              f"{card.get('rows', 0):>7} rows  held-out accuracy "
+              f"{hold.get('accuracy', float('nan')):.3f}  {card.get('created', '')}")
+    return 0
+
+
+# ---------------------------------------------------------------- the parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant", formatter_class=Formatter,
+        description="After-sales reply assistant: classify buyer messages, recommend what to "
+                    "do, draft the reply.\n\nExample:\n  assistant classify \"my parcel "
+                    "arrived empty\"")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = _command(sub, "classify", "Classify buyer messages into scenarios.",
+                 "assistant classify \"tracking says delivered but I have nothing\" --json",
+                 cmd_classify)
+    p.add_argument("text", nargs="*", help="the message(s); - reads one message per line "
+                   "from stdin")
+    p.add_argument("--model", help="model name or folder (default: the default model)")
+    p.add_argument("--json", action="store_true", help="one JSON object per message")
+
+    p = _command(sub, "train", "Train a model on labelled CSV/TSV files and save it.",
+                 "assistant train data/train.csv my_labels.csv --name shop2", cmd_train)
+    p.add_argument("data", nargs="+", help="labelled files (a text and a label column)")
+    p.add_argument("--name", default="custom", help="the model's name under models/ "
+                   "(default: custom)")
+    _data_options(p)
+
+    p = _command(sub, "evaluate", "Measure a model on a labelled file.",
+                 "assistant evaluate data/test.csv --json", cmd_evaluate)
+    p.add_argument("data", nargs="+", help="labelled files")
+    p.add_argument("--model", help="model name or folder (default: the default model)")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    _data_options(p)
+
+    models = sub.add_parser("models", help="List and build models.",
+                            description="List and build models.\n\nExample:\n  assistant "
+                            "models list", formatter_class=Formatter)
+    msub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    p = _command(msub, "list", "List the saved models.", "assistant models list",
+                 cmd_models_list)
+    p = _command(msub, "build-default", "Build the default model from data/ if it is missing "
+                 "or stale.", "assistant models build-default --force", cmd_models_build_default)
+    p.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,315 @@
+"""Reading tables of messages: labelled training CSVs and message exports.
+
+Labelled data is read into a two-column frame (``text``, ``label``) after checking every row;
+problems are reported with the spreadsheet row number (the header is row 1) and how to fix them.
+
+>>> data = read_labelled(["data/train.csv"])          # doctest: +SKIP
+>>> data.frame.columns.tolist()                        # doctest: +SKIP
+['text', 'label']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import DataError
+
+TEXT_COLUMNS = ("text", "message", "body", "content", "buyer_message", "msg", "question",
+                "sentence", "utterance", "query")
+LABEL_COLUMNS = ("label", "intent", "category", "scenario", "class", "tag")
+FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+MIN_EXAMPLES = 5
+MAX_ERRORS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about a data file: where (file, spreadsheet row) and what to do."""
+
+    message: str
+    row: int | None = None
+    path: str | None = None
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = ":".join(str(p) for p in (self.path, f"row {self.row}" if self.row else None) if p)
+        return f"{where}: {self.message}" if where else self.message
+
+
+@dataclass
+class Table:
+    """A table read from a file, with the encoding used and any warnings."""
+
+    frame: pd.DataFrame
+    path: str
+    encoding: str
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LabelledData:
+    """Validated labelled data: ``frame`` has columns ``text`` and ``label``."""
+
+    frame: pd.DataFrame
+    sources: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def texts(self) -> list[str]:
+        return self.frame["text"].tolist()
+
+    @property
+    def labels(self) -> list[str]:
+        return self.frame["label"].tolist()
+
+
+def _normalise(name: str) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+def find_column(columns: Sequence[str], wanted: str | None, candidates: Iterable[str],
+                *, role: str, path: str = "") -> str:
+    """The column holding ``role`` (text or label): ``wanted`` if given, else a known name."""
+    columns = [str(c) for c in columns]
+    where = f" in {path}" if path else ""
+    if wanted is not None:
+        if wanted in columns:
+            return wanted
+        by_norm = {_normalise(c): c for c in columns}
+        if _normalise(wanted) in by_norm:
+            return by_norm[_normalise(wanted)]
+        raise DataError(f"no column {wanted!r}{where}; the columns are: {', '.join(columns)}")
+    by_norm = {_normalise(c): c for c in columns}
+    for name in candidates:
+        if _normalise(name) in by_norm:
+            return by_norm[_normalise(name)]
+    flag = "--text-column" if role == "text" else "--label-column"
+    raise DataError(
+        f"no {role} column{where}: looked for {', '.join(candidates)}; the columns are: "
+        f"{', '.join(columns) or '(none)'}; name the right one with {flag}"
+    )
+
+
+def decode(raw: bytes, encoding: str | None = None, *, path: str = "") -> tuple[str, str, list]:
+    """Bytes to text: UTF-8 (BOM or not), else cp1252/latin-1 with a warning."""
+    if b"\x00" in raw[:8192]:
+        raise DataError(f"{path or 'the input'} is not a text table (it contains binary data); "
+                        "give a CSV or TSV file with a header row")
+    if encoding:
+        try:
+            return raw.decode(encoding), encoding, []
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise DataError(f"{path or 'the input'} cannot be read as {encoding}: {exc}") from None
+    try:
+        return raw.decode("utf-8-sig"), "utf-8", []
+    except UnicodeDecodeError:
+        pass
+    for enc in FALLBACK_ENCODINGS:
+        try:
+            text = raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        note = (f"{path or 'the input'} is not UTF-8; read it as {enc}. If accents look wrong, "
+                "pass --encoding with the file's real encoding")
+        return text, enc, [note]
+    raise DataError(f"{path or 'the input'} is not UTF-8; pass --encoding")  # pragma: no cover
+
+
+def sniff_delimiter(sample: str, default: str = ",") -> str:
+    """The delimiter of a CSV-like text: comma, semicolon, tab or pipe."""
+    try:
+        return csv.Sniffer().sniff(sample[:20000], delimiters=",;\t|").delimiter
+    except csv.Error:
+        return default
+
+
+def read_csv_text(text: str, *, path: str = "", delimiter: str | None = None) -> pd.DataFrame:
+    """Parse CSV/TSV text with a header into a frame of strings (empty cells are '')."""
+    if not text.strip():
+        raise DataError(f"{path or 'the input'} is empty; give a file with a header row")
+    sep = delimiter or sniff_delimiter(text)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                            na_values=[], skip_blank_lines=True)
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+        raise DataError(f"{path or 'the input'} is not a readable table: {exc}. "
+                        "Check that it is a CSV/TSV with a header row and quoted fields") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def read_table(source: str | os.PathLike | bytes, *, name: str | None = None,
+               encoding: str | None = None) -> Table:
+    """Read a whole table from CSV, TSV, JSONL, Parquet or XLSX (by the file name's ending).
+
+    ``source`` is a path, or raw bytes with ``name`` giving the file name (uploads).
+    """
+    label = str(name or source if not isinstance(source, bytes) else name or "upload")
+    suffix = Path(label).suffix.lower()
+    raw = source if isinstance(source, bytes) else _read_bytes(source)
+    try:
+        if suffix == ".parquet":
+            return Table(pd.read_parquet(io.BytesIO(raw)), label, "binary")
+        if suffix in (".xlsx", ".xlsm"):
+            return Table(pd.read_excel(io.BytesIO(raw), dtype=str).fillna(""), label, "binary")
+        if suffix in (".jsonl", ".ndjson"):
+            text, enc, notes = decode(raw, encoding, path=label)
+            return Table(pd.read_json(io.StringIO(text), lines=True, dtype=False), label, enc, notes)
+    except DataError:
+        raise
+    except Exception as exc:  # the readers raise many types for a file that is not what it says
+        raise DataError(f"{label} is not a readable {suffix[1:]} file: {exc}") from None
+    if suffix not in ("", ".csv", ".tsv", ".tab", ".txt"):
+        raise DataError(f"{label}: unsupported file type {suffix!r}; use CSV, TSV, JSONL, "
+                        "Parquet or XLSX")
+    text, enc, notes = decode(raw, encoding, path=label)
+    delimiter = "\t" if suffix in (".tsv", ".tab") else None
+    return Table(read_csv_text(text, path=label, delimiter=delimiter), label, enc, notes)
+
+
+def _read_bytes(path: str | os.PathLike) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise DataError(f"{path} is a folder; give a file") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def labelled_frame(table: Table, *, text_column: str | None = None,
+                   label_column: str | None = None) -> pd.DataFrame:
+    """The ``text``/``label`` columns of a table, stripped, with a ``row`` (spreadsheet) column."""
+    frame = table.frame
+    text_col = find_column(frame.columns, text_column, TEXT_COLUMNS, role="text", path=table.path)
+    label_col = find_column(frame.columns, label_column, LABEL_COLUMNS, role="label",
+                            path=table.path)
+    if text_col == label_col:
+        raise DataError(f"{table.path}: the text and label columns are both {text_col!r}; "
+                        "name them with --text-column and --label-column")
+    out = pd.DataFrame({
+        "text": frame[text_col].astype(str).str.strip(),
+        "label": frame[label_col].astype(str).str.strip(),
+        "row": range(2, len(frame) + 2),
+        "source": table.path,
+    })
+    return out
+
+
+def check_labelled(frame: pd.DataFrame, *, min_examples: int = MIN_EXAMPLES) -> list[Problem]:
+    """Every problem that stops training: empty cells, conflicting labels, rare labels."""
+    problems: list[Problem] = []
+    for rec in frame.itertuples(index=False):
+        if not rec.text:
+            problems.append(Problem("empty text; write the message or delete the row",
+                                    rec.row, rec.source))
+        if not rec.label:
+            problems.append(Problem("empty label; give the row a label or delete it",
+                                    rec.row, rec.source))
+    filled = frame[(frame["text"] != "") & (frame["label"] != "")]
+    seen: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for rec in filled.itertuples(index=False):
+        seen[rec.text.casefold()][rec.label].append(f"{Path(rec.source).name}:{rec.row}")
+    for text, by_label in seen.items():
+        if len(by_label) > 1:
+            where = "; ".join(f"{lab} (rows {', '.join(rows)})" for lab, rows in by_label.items())
+            problems.append(Problem(f"the same text has different labels: {text[:60]!r} is "
+                                    f"{where}; keep one label"))
+    counts = filled["label"].value_counts()
+    if len(counts) < 2 and len(filled):
+        problems.append(Problem(f"only one label ({counts.index[0]!r}); a classifier needs at "
+                                "least two labels"))
+    for label, count in counts.items():
+        if count < min_examples:
+            problems.append(Problem(f"label {label!r} has {count} example(s); each label needs at "
+                                    f"least {min_examples}: add examples or remove the label"))
+    return problems
+
+
+def read_labelled(paths: Sequence[str | os.PathLike], *, text_column: str | None = None,
+                  label_column: str | None = None, encoding: str | None = None,
+                  min_examples: int = MIN_EXAMPLES) -> LabelledData:
+    """Read and validate one or more labelled files into one ``text``/``label`` frame.
+
+    Raises DataError listing the problems (with rows) when any row is unusable. Exact duplicate
+    rows (same text, same label) are dropped with a warning.
+    """
+    if not paths:
+        raise DataError("no data files given")
+    parts, warnings = [], []
+    for path in paths:
+        table = read_table(path, encoding=encoding)
+        warnings.extend(table.warnings)
+        parts.append(labelled_frame(table, text_column=text_column, label_column=label_column))
+    frame = pd.concat(parts, ignore_index=True)
+    return validated(frame, [str(p) for p in paths], warnings, min_examples=min_examples)
+
+
+def validated(frame: pd.DataFrame, sources: list[str], warnings: list[str] | None = None,
+              *, min_examples: int = MIN_EXAMPLES) -> LabelledData:
+    """Check a frame from :func:`labelled_frame`; raise DataError or return LabelledData."""
+    warnings = list(warnings or [])
+    if frame.empty:
+        raise DataError(f"no rows in {', '.join(sources)}; add labelled messages under the header")
+    problems = check_labelled(frame, min_examples=min_examples)
+    if problems:
+        raise DataError(format_problems(problems))
+    dupes = frame.duplicated(subset=["text", "label"])
+    if dupes.any():
+        warnings.append(f"dropped {int(dupes.sum())} exact duplicate row(s)")
+    clean = frame.loc[~dupes, ["text", "label"]].reset_index(drop=True)
+    return LabelledData(clean, sources, warnings)
+
+
+def format_problems(problems: Sequence[Problem], limit: int = MAX_ERRORS_SHOWN) -> str:
+    """A readable, bounded list of problems for an error message."""
+    lines = [str(p) for p in problems[:limit]]
+    more = len(problems) - limit
+    if more > 0:
+        lines.append(f"... and {more} more problem(s)")
+    head = f"{len(problems)} problem(s) in the data:"
+    return "\n".join([head, *("  " + line for line in lines)])
+
+
+def near_duplicates(texts: Sequence[str], threshold: float = 0.8) -> list[tuple[int, int, float]]:
+    """Pairs of rows whose word-trigram sets have a Jaccard similarity above ``threshold``.
+
+    Texts of fewer than three words are compared as whole (lower-cased) strings.
+    """
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    texts = [str(t) for t in texts]
+    pairs: list[tuple[int, int, float]] = []
+    vec = CountVectorizer(ngram_range=(3, 3), binary=True, token_pattern=r"(?u)\b\w+\b",
+                          lowercase=True)
+    try:
+        x = vec.fit_transform(texts).astype(np.float32).tocsr()
+    except ValueError:  # no text has three words
+        x = None
+    if x is not None:
+        sizes = np.asarray(x.sum(axis=1)).ravel()
+        inter = (x @ x.T).tocoo()
+        for i, j, shared in zip(inter.row, inter.col, inter.data, strict=True):
+            if i < j:
+                score = shared / (sizes[i] + sizes[j] - shared)
+                if score > threshold:
+                    pairs.append((int(i), int(j), float(score)))
+    short: dict[str, int] = {}
+    for i, text in enumerate(texts):
+        key = " ".join(text.lower().split())
+        if len(key.split()) < 3:
+            if key in short:
+                pairs.append((short[key], i, 1.0))
+            else:
+                short[key] = i
+    return sorted(pairs)

@@ -1,0 +1,361 @@
+"""Build, train, evaluate, save and load the message classifier.
+
+The classifier is a scikit-learn ``Pipeline``: word and character TF-IDF features joined by a
+``FeatureUnion``, then a linear SVM whose scores are turned into probabilities by
+``CalibratedClassifierCV`` (sigmoid). Works for any label set.
+
+>>> result = train(["where is my parcel", ...], ["not_arrived", ...])   # doctest: +SKIP
+>>> result.model.predict(["still waiting for my order"])[0].label       # doctest: +SKIP
+'not_arrived'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import sklearn
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import accuracy_score, classification_report, f1_score
+from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from .errors import ModelError, ModelVersionError
+
+SEED = 0
+# Bump when build_pipeline changes, so a default model built by older code is rebuilt.
+PIPELINE_VERSION = 1
+MODEL_FILE = "model.joblib"
+CARD_FILE = "model.json"
+# The share of confident predictions that must be right; sets the needs_review thresholds.
+TARGET_PRECISION = 0.95
+
+
+@dataclass(frozen=True)
+class Alternative:
+    label: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The classifier's answer for one message."""
+
+    text: str
+    label: str
+    confidence: float
+    alternatives: tuple[Alternative, ...]
+    needs_review: bool
+
+    @property
+    def margin(self) -> float:
+        runner_up = self.alternatives[0].confidence if self.alternatives else 0.0
+        return self.confidence - runner_up
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "label": self.label,
+            "confidence": round(self.confidence, 4),
+            "alternatives": [{"label": a.label, "confidence": round(a.confidence, 4)}
+                             for a in self.alternatives],
+            "needs_review": self.needs_review,
+        }
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """A prediction needs review when its confidence or its margin is under these."""
+
+    min_confidence: float = 0.5
+    min_margin: float = 0.1
+
+
+def build_pipeline(*, c: float = 0.5, calibration_folds: int = 5) -> Pipeline:
+    """The default pipeline (features and C chosen by cross-validation; see README)."""
+    features = FeatureUnion([
+        ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
+                                 strip_accents="unicode", token_pattern=r"(?u)\b\w+\b",
+                                 dtype=np.float32)),
+        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                                 strip_accents="unicode", min_df=2, dtype=np.float32)),
+    ])
+    svm = LinearSVC(C=c, class_weight="balanced", random_state=SEED)
+    folds = StratifiedKFold(n_splits=calibration_folds, shuffle=True, random_state=SEED)
+    clf = CalibratedClassifierCV(svm, method="sigmoid", cv=folds, ensemble=False)
+    return Pipeline([("features", features), ("clf", clf)])
+
+
+class Model:
+    """A trained pipeline with its model card (labels, metrics, thresholds, versions)."""
+
+    def __init__(self, pipeline: Pipeline, card: dict[str, Any]):
+        self.pipeline = pipeline
+        self.card = card
+        self.labels: tuple[str, ...] = tuple(str(c) for c in pipeline.classes_)
+        t = card.get("thresholds", {})
+        self.thresholds = Thresholds(**t) if t else Thresholds()
+
+    @property
+    def name(self) -> str:
+        return self.card.get("name", "unnamed")
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return self.pipeline.predict_proba([str(t) for t in texts])
+
+    def predict(self, texts: Sequence[str], *, alternatives: int = 3) -> list[Prediction]:
+        """Label, confidence, the next ``alternatives`` labels and needs_review, per message."""
+        texts = [str(t) for t in texts]
+        if not texts:
+            return []
+        return self.from_proba(texts, self.predict_proba(texts), alternatives=alternatives)
+
+    def from_proba(self, texts: Sequence[str], proba: np.ndarray, *,
+                   alternatives: int = 3) -> list[Prediction]:
+        order = np.argsort(-proba, axis=1)[:, : alternatives + 1]
+        out = []
+        for text, row, idx in zip(texts, proba, order, strict=True):
+            top = [Alternative(self.labels[i], float(row[i])) for i in idx]
+            best = top[0]
+            margin = best.confidence - (top[1].confidence if len(top) > 1 else 0.0)
+            review = (not text.strip() or best.confidence < self.thresholds.min_confidence
+                      or margin < self.thresholds.min_margin)
+            out.append(Prediction(text, best.label, best.confidence, tuple(top[1:]), review))
+        return out
+
+
+@dataclass
+class TrainResult:
+    model: Model
+    holdout: dict[str, Any]
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+
+def data_hash(texts: Sequence[str], labels: Sequence[str]) -> str:
+    """A stable fingerprint of the training rows (order-independent)."""
+    h = hashlib.sha256()
+    for text, label in sorted(zip(texts, labels, strict=True)):
+        h.update(label.encode() + b"\x1f" + text.encode() + b"\x1e")
+    return h.hexdigest()
+
+
+def choose_thresholds(proba: np.ndarray, truth: np.ndarray, labels: Sequence[str],
+                      target: float = TARGET_PRECISION) -> tuple[Thresholds, dict[str, float]]:
+    """The loosest (confidence, margin) pair whose confident predictions are ``target`` right.
+
+    Chosen on held-out predictions. When no pair reaches the target, the pair with the best
+    precision that still accepts at least half of the messages.
+    """
+    top2 = np.sort(proba, axis=1)[:, -2:]
+    conf, margin = top2[:, 1], top2[:, 1] - top2[:, 0]
+    correct = np.asarray(labels)[proba.argmax(axis=1)] == truth
+    best, fallback = None, None
+    for t in np.round(np.arange(0.0, 0.96, 0.025), 3):
+        for m in np.round(np.arange(0.0, 0.51, 0.025), 3):
+            keep = (conf >= t) & (margin >= m)
+            coverage = keep.mean()
+            if coverage == 0:
+                continue
+            precision = correct[keep].mean()
+            stats = {"precision": float(precision), "coverage": float(coverage)}
+            if precision >= target and (best is None or coverage > best[1]["coverage"]):
+                best = (Thresholds(float(t), float(m)), stats)
+            if coverage >= 0.5 and (fallback is None or precision > fallback[1]["precision"]):
+                fallback = (Thresholds(float(t), float(m)), stats)
+    chosen = best or fallback or (Thresholds(), {"precision": float(correct.mean()),
+                                                 "coverage": 1.0})
+    return chosen[0], {**chosen[1], "target_precision": target, "reached": best is not None}
+
+
+def evaluate(model: Model, texts: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
+    """Accuracy, macro-F1, per-label precision/recall/F1/support and the review rate."""
+    predictions = model.predict(texts)
+    return metrics(labels, [p.label for p in predictions], [p.needs_review for p in predictions])
+
+
+def metrics(truth: Sequence[str], predicted: Sequence[str],
+            review: Sequence[bool] | None = None) -> dict[str, Any]:
+    """The figures `evaluate` reports, from true and predicted labels."""
+    labels = sorted(set(truth) | set(predicted))
+    report = classification_report(truth, predicted, labels=labels, output_dict=True,
+                                   zero_division=0)
+    per_label = {lab: {"precision": report[lab]["precision"], "recall": report[lab]["recall"],
+                       "f1": report[lab]["f1-score"], "support": int(report[lab]["support"])}
+                 for lab in labels}
+    out = {
+        "accuracy": float(accuracy_score(truth, predicted)),
+        "macro_f1": float(f1_score(truth, predicted, labels=sorted(set(truth)), average="macro",
+                                   zero_division=0)),
+        "rows": len(truth),
+        "per_label": per_label,
+    }
+    if review is not None:
+        review = np.asarray(review, dtype=bool)
+        right = np.asarray(truth) == np.asarray(predicted)
+        out["needs_review_rate"] = float(review.mean())
+        out["accuracy_when_confident"] = float(right[~review].mean()) if (~review).any() else None
+    return out
+
+
+def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
+          holdout: float = 0.2, target_precision: float = TARGET_PRECISION,
+          sources: Sequence[str] = (), progress=None) -> TrainResult:
+    """Train on all rows after measuring a held-out split; the split also sets the thresholds.
+
+    ``progress``, if given, is called with (fraction, message) as training advances.
+    """
+    step = progress or (lambda fraction, message: None)
+    texts, labels = [str(t) for t in texts], [str(label) for label in labels]
+    y = np.asarray(labels, dtype=object)
+    classes, counts = np.unique(y, return_counts=True)
+    classes = [str(c) for c in classes]
+    if len(classes) < 2:
+        raise ModelError("training needs at least two labels; found "
+                         f"{len(classes)} ({', '.join(classes) or 'none'})")
+    if counts.min() < 3:
+        raise ModelError(f"label {classes[int(counts.argmin())]!r} has {counts.min()} example(s); "
+                         "each label needs at least 3 to train and measure")
+    start = time.perf_counter()
+    step(0.05, "splitting off held-out rows")
+    x_fit, x_hold, y_fit, y_hold = train_test_split(
+        texts, y, test_size=holdout, stratify=y, random_state=SEED)
+    step(0.15, f"training on {len(x_fit)} rows to measure on {len(x_hold)} held-out rows")
+    folds = int(max(2, min(5, np.unique(y_fit, return_counts=True)[1].min())))
+    probe = build_pipeline(calibration_folds=folds).fit(x_fit, y_fit)
+    proba = probe.predict_proba(x_hold)
+    thresholds, threshold_stats = choose_thresholds(proba, y_hold, probe.classes_,
+                                                    target_precision)
+    probe_model = Model(probe, {"thresholds": asdict(thresholds)})
+    predicted = probe_model.from_proba(x_hold, proba)
+    held = metrics(list(y_hold), [p.label for p in predicted], [p.needs_review for p in predicted])
+    step(0.6, f"training the final model on all {len(texts)} rows")
+    folds = int(max(2, min(5, counts.min())))
+    pipeline = build_pipeline(calibration_folds=folds).fit(texts, y)
+    seconds = time.perf_counter() - start
+    card = {
+        "name": name,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "labels": [str(c) for c in classes],
+        "counts": {str(c): int(n) for c, n in zip(classes, counts, strict=True)},
+        "rows": len(texts),
+        "sources": [str(s) for s in sources],
+        "data_sha256": data_hash(texts, labels),
+        "pipeline_version": PIPELINE_VERSION,
+        "thresholds": asdict(thresholds),
+        "threshold_selection": threshold_stats,
+        "holdout": {"fraction": holdout, **held},
+        "train_seconds": round(seconds, 2),
+        "versions": library_versions(),
+    }
+    step(1.0, "done")
+    return TrainResult(Model(pipeline, card), held, seconds)
+
+
+def library_versions() -> dict[str, str]:
+    import platform
+
+    return {"scikit-learn": sklearn.__version__, "numpy": np.__version__,
+            "joblib": joblib.__version__, "python": platform.python_version()}
+
+
+# ---------------------------------------------------------------- saving and loading
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def models_dir() -> Path:
+    """Where models live: ``$ASSISTANT_MODELS_DIR``, else the project's ``models/``."""
+    return Path(os.environ.get("ASSISTANT_MODELS_DIR") or project_root() / "models")
+
+
+def model_path(name_or_path: str | os.PathLike) -> Path:
+    """A model's folder from its name (under models_dir) or a path to the folder."""
+    p = Path(name_or_path)
+    if p.is_dir() and (p / MODEL_FILE).exists():
+        return p
+    if os.sep in str(name_or_path) or str(name_or_path).startswith("."):
+        return p
+    return models_dir() / str(name_or_path)
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Write through a temp file in the same folder and rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save(model: Model, name_or_path: str | os.PathLike) -> Path:
+    """Save as ``<folder>/model.joblib`` + ``model.json``, each written atomically.
+
+    The joblib file holds the card too, so it is complete on its own; the JSON is its readable
+    copy.
+    """
+    folder = model_path(name_or_path)
+    card = {**model.card, "name": folder.name}
+    model.card = card
+    _atomic_write(folder / MODEL_FILE,
+                  lambda fh: joblib.dump({"pipeline": model.pipeline, "card": card}, fh,
+                                         compress=3))
+    _atomic_write(folder / CARD_FILE,
+                  lambda fh: fh.write(json.dumps(card, indent=2, sort_keys=True).encode()))
+    return folder
+
+
+def read_card(name_or_path: str | os.PathLike) -> dict[str, Any]:
+    """The model card of a saved model, without loading the model."""
+    folder = model_path(name_or_path)
+    try:
+        return json.loads((folder / CARD_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"no model at {folder}; train one with `assistant train DATA.csv "
+                         f"--name {folder.name}`") from None
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"the model card {folder / CARD_FILE} is damaged ({exc}); "
+                         "retrain the model") from None
+
+
+def load(name_or_path: str | os.PathLike) -> Model:
+    """Load a saved model; refuse one made by another scikit-learn version.
+
+    Only load models you made: joblib files can run code when loaded.
+    """
+    folder = model_path(name_or_path)
+    card = read_card(folder)
+    built_with = card.get("versions", {}).get("scikit-learn")
+    if built_with != sklearn.__version__:
+        raise ModelVersionError(
+            f"model {folder.name!r} was built with scikit-learn {built_with}, this is "
+            f"{sklearn.__version__}; rebuild it with `assistant train DATA.csv --name "
+            f"{folder.name}` (the default model rebuilds itself)")
+    try:
+        payload = joblib.load(folder / MODEL_FILE)
+        return Model(payload["pipeline"], payload["card"])
+    except FileNotFoundError:
+        raise ModelError(f"{folder / MODEL_FILE} is missing; retrain the model") from None
+    except Exception as exc:  # a truncated or foreign file
+        raise ModelError(f"{folder / MODEL_FILE} cannot be loaded ({type(exc).__name__}); "
+                         "retrain the model") from None

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.cli import build_parser, main
+
+TRAIN_ROWS = "\n".join(
+    ["text,label"]
+    + [f"where is my parcel number {i},not_arrived" for i in range(6)]
+    + [f"the mug {i} arrived broken,item_defective" for i in range(6)]
+    + [f"please cancel order {i},cancel_order" for i in range(6)]
+) + "\n"
+
+
+def run(capsys, *argv, stdin=None, monkeypatch=None):
+    if stdin is not None:
+        import io
+
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_classify_readable(capsys, default_model):
+    code, out, _ = run(capsys, "classify", "my parcel arrived completely empty, nothing inside")
+    assert code == 0
+    assert out.startswith("empty_package (")
+    assert "<- my parcel arrived" in out
+
+
+def test_classify_json(capsys, default_model):
+    code, out, _ = run(capsys, "classify", "--json", "tracking says delivered but I have nothing")
+    result = json.loads(out)
+    assert code == 0
+    assert result["label"] == "delivered_not_received"
+    assert set(result) >= {"label", "confidence", "alternatives", "needs_review"}
+    assert len(result["alternatives"]) == 3
+    assert all(set(a) == {"label", "confidence"} for a in result["alternatives"])
+
+
+def test_classify_stdin(capsys, monkeypatch, default_model):
+    code, out, _ = run(capsys, "classify", "--json", "-", monkeypatch=monkeypatch,
+                       stdin="customs want me to pay 30 euro tax\n\nI want to cancel my order\n")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [r["label"] for r in rows] == ["customs_charge", "cancel_order"]
+
+
+def test_classify_without_text(capsys, default_model):
+    code, _, err = run(capsys, "classify")
+    assert code == 1
+    assert err.startswith("error: give a message")
+
+
+def test_train_and_use_a_custom_model(capsys, tmp_path, models_dir):
+    data = tmp_path / "mine.csv"
+    data.write_text(TRAIN_ROWS)
+    code, out, _ = run(capsys, "train", str(data), "--name", "mine")
+    assert code == 0
+    assert "Saved model 'mine'" in out
+    assert (models_dir / "mine" / "model.joblib").exists()
+    code, out, _ = run(capsys, "classify", "--model", "mine", "--json", "cancel order 99 please")
+    assert json.loads(out)["label"] == "cancel_order"
+    code, out, _ = run(capsys, "evaluate", str(data), "--model", "mine", "--json")
+    figures = json.loads(out)
+    assert code == 0
+    assert {"accuracy", "macro_f1", "per_label"} <= set(figures)
+    assert set(figures["per_label"]) == {"not_arrived", "item_defective", "cancel_order"}
+
+
+@pytest.mark.parametrize("content,expected", [
+    ("words,label\nhello,a\n", "error: no text column in"),
+    ("text,label\n" + "hi there,a\n" * 2 + ",b\n", "empty text"),
+    ("text,label\n" + "".join(f"t{i},a\n" for i in range(6)), "only one label"),
+])
+def test_train_errors_are_one_clear_message(capsys, tmp_path, models_dir, content, expected):
+    data = tmp_path / "bad.csv"
+    data.write_text(content)
+    code, out, err = run(capsys, "train", str(data), "--name", "bad")
+    assert code == 1
+    assert expected in err
+    assert "Traceback" not in err
+    assert not (models_dir / "bad").exists()
+
+
+def test_train_refuses_the_default_name(capsys, tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text(TRAIN_ROWS)
+    code, _, err = run(capsys, "train", str(data), "--name", "default")
+    assert code == 1
+    assert "choose another --name" in err
+
+
+def test_unknown_model(capsys, models_dir):
+    code, _, err = run(capsys, "classify", "--model", "nope", "hello")
+    assert code == 1
+    assert "no model at" in err and "assistant train" in err
+
+
+def test_every_command_has_an_example():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, cmd in sub.choices.items():
+        assert "Example:" in cmd.description, name
+        nested = [a for a in cmd._actions if getattr(a, "choices", None) and a.dest.endswith(
+            "_command")]
+        for action in nested:
+            for sub_name, sub_cmd in action.choices.items():
+                assert "Example:" in sub_cmd.description, f"{name} {sub_name}"

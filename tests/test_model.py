@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import json
+
+import joblib
+import pytest
+
+from assistant import model as m
+from assistant.errors import ModelError, ModelVersionError
+
+# A tiny label set that is not ours: the classifier must work for any labels.
+CORPUS = {
+    "card_lost": ["I lost my card", "my card is gone", "can't find my bank card anywhere",
+                  "card missing from wallet", "I think I dropped my card", "where did my card go",
+                  "lost card help", "my debit card was lost yesterday"],
+    "balance": ["what is my balance", "how much money do I have", "show my account balance",
+                "balance please", "check how much is left", "current balance?",
+                "how much is in my account", "tell me my balance"],
+    "transfer": ["send money to my sister", "transfer 50 to john", "make a transfer",
+                 "move money to savings", "wire money abroad", "pay my friend back",
+                 "send 20 euros to anna", "transfer funds please"],
+}
+TEXTS = [t for texts in CORPUS.values() for t in texts]
+LABELS = [lab for lab, texts in CORPUS.items() for _ in texts]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return m.train(TEXTS, LABELS, name="tiny", holdout=0.25)
+
+
+def test_predict_shape_and_alternatives(tiny):
+    [p] = tiny.model.predict(["I have lost my card"])
+    assert p.label == "card_lost"
+    assert 0 < p.confidence <= 1
+    assert [a.label for a in p.alternatives] == sorted(
+        {"balance", "transfer"}, key=lambda lab: -dict(
+            (a.label, a.confidence) for a in p.alternatives)[lab])
+    assert all(a.confidence <= p.confidence for a in p.alternatives)
+    assert set(p.to_dict()) == {"text", "label", "confidence", "alternatives", "needs_review"}
+
+
+def test_probabilities_sum_to_one(tiny):
+    proba = tiny.model.predict_proba(["balance", "lost card", "nonsense words"])
+    assert proba.sum(axis=1) == pytest.approx([1, 1, 1], abs=1e-6)
+
+
+def test_card_records_what_was_done(tiny):
+    card = tiny.model.card
+    assert card["labels"] == ["balance", "card_lost", "transfer"]
+    assert card["counts"] == {"balance": 8, "card_lost": 8, "transfer": 8}
+    assert set(card["thresholds"]) == {"min_confidence", "min_margin"}
+    assert card["versions"]["scikit-learn"]
+    assert len(card["data_sha256"]) == 64
+    assert 0 <= card["holdout"]["accuracy"] <= 1
+
+
+def test_empty_text_needs_review(tiny):
+    [p] = tiny.model.predict([""])
+    assert p.needs_review
+
+
+def test_low_confidence_needs_review(tiny):
+    tiny.model.thresholds = m.Thresholds(min_confidence=0.99, min_margin=0.0)
+    try:
+        assert all(p.needs_review for p in tiny.model.predict(["balance", "lost card"]))
+    finally:
+        tiny.model.thresholds = m.Thresholds(**tiny.model.card["thresholds"])
+
+
+def test_training_is_deterministic(tiny):
+    again = m.train(TEXTS, LABELS, name="tiny", holdout=0.25)
+    probe = ["lost my card", "send money", "balance?"]
+    assert (again.model.predict_proba(probe) == tiny.model.predict_proba(probe)).all()
+
+
+@pytest.mark.parametrize("labels,match", [
+    (["a"] * 6, "at least two labels"),
+    (["a"] * 5 + ["b"], "label 'b' has 1 example"),
+])
+def test_training_refuses_unusable_labels(labels, match):
+    with pytest.raises(ModelError, match=match):
+        m.train([f"text {i}" for i in range(len(labels))], labels)
+
+
+def test_save_and_load_round_trip(tiny, models_dir):
+    folder = m.save(tiny.model, "tiny")
+    assert folder == models_dir / "tiny"
+    card = json.loads((folder / "model.json").read_text())
+    assert card["name"] == "tiny"
+    loaded = m.load("tiny")
+    assert loaded.predict(["lost card"])[0].label == "card_lost"
+    assert not list(models_dir.glob("tiny/*.tmp"))
+
+
+def test_failed_save_leaves_the_old_model(tiny, models_dir, monkeypatch):
+    m.save(tiny.model, "tiny")
+    before = (models_dir / "tiny" / "model.joblib").read_bytes()
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(joblib, "dump", explode)
+    with pytest.raises(OSError):
+        m.save(tiny.model, "tiny")
+    assert (models_dir / "tiny" / "model.joblib").read_bytes() == before
+    assert not [p for p in (models_dir / "tiny").iterdir() if p.suffix == ".tmp"]
+    assert m.load("tiny").labels == ("balance", "card_lost", "transfer")
+
+
+def test_other_sklearn_version_is_refused(tiny, models_dir):
+    folder = m.save(tiny.model, "tiny")
+    card = json.loads((folder / "model.json").read_text())
+    card["versions"]["scikit-learn"] = "0.24.2"
+    (folder / "model.json").write_text(json.dumps(card))
+    with pytest.raises(ModelVersionError, match="built with scikit-learn 0.24.2.*rebuild it "
+                                                "with `assistant train"):
+        m.load("tiny")
+
+
+@pytest.mark.parametrize("damage,match", [
+    ("no_model", "no model at"),
+    ("bad_card", "model card .* is damaged"),
+    ("bad_joblib", "cannot be loaded"),
+])
+def test_damaged_models_are_reported(tiny, models_dir, damage, match):
+    folder = m.save(tiny.model, "tiny")
+    if damage == "no_model":
+        folder = models_dir / "nothing"
+    elif damage == "bad_card":
+        (folder / "model.json").write_text("{not json")
+    else:
+        (folder / "model.joblib").write_bytes(b"truncated")
+    with pytest.raises(ModelError, match=match):
+        m.load(folder)
+
+
+def test_choose_thresholds_reaches_target():
+    import numpy as np
+
+    # Confident rows are right, unsure rows are half wrong: the threshold must cut between.
+    proba = np.array([[0.9, 0.1]] * 8 + [[0.55, 0.45]] * 4)
+    truth = np.array(["a"] * 8 + ["a", "b", "a", "b"])
+    thresholds, stats = m.choose_thresholds(proba, truth, ["a", "b"], target=0.95)
+    assert stats["reached"] and stats["precision"] == 1.0
+    assert stats["coverage"] == pytest.approx(8 / 12)
+    assert 0.55 < thresholds.min_confidence <= 0.9 or 0.1 < thresholds.min_margin <= 0.8
