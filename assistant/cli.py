@@ -123,6 +123,23 @@ def _print_metrics(result: dict[str, Any]) -> None:
               f"{row['f1']:5.3f}  {row['support']:7d}")
 
 
+# ---------------------------------------------------------------- batch
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    model = get_model(args.model)
+    notes: list[str] = []
+    summary = run_batch(args.input, args.output, model=model, text_column=args.text_column,
+                        jobs=args.jobs, on_bad_lines=args.on_bad_lines, encoding=args.encoding,
+                        progress=None if not args.quiet else False, notes=notes)
+    _warn(notes)
+    for line in summary.lines():
+        print(line, file=sys.stderr)
+    return 0
+
+
 # ---------------------------------------------------------------- models
 
 
@@ -177,6 +194,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="model name or folder (default: the default model)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     _data_options(p)
+
+    p = _command(sub, "batch", "Classify a whole export (CSV, TSV, JSONL, Parquet; files, a "
+                 "folder or a glob; - for CSV on stdin) into a new file.",
+                 "assistant batch messages.csv -o labelled.parquet --jobs 2", cmd_batch)
+    p.add_argument("input", nargs="+", help="input file(s), folder(s) or glob(s); - for stdin")
+    p.add_argument("-o", "--output", required=True, help="output file: .csv, .tsv, .jsonl or "
+                   ".parquet (written only when the run succeeds)")
+    p.add_argument("--model", help="model name or folder (default: the default model)")
+    p.add_argument("--text-column", help="the message column (default: found by name)")
+    p.add_argument("--jobs", type=int, default=None, help="processes to use (default: all cores)")
+    p.add_argument("--on-bad-lines", choices=("skip", "error"), default="skip",
+                   help="skip malformed rows and list them in OUTPUT.skipped.csv (default), or "
+                   "stop")
+    p.add_argument("--encoding", help="input encoding (default: UTF-8, else cp1252 with a "
+                   "warning)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     models = sub.add_parser("models", help="List and build models.",
                             description="List and build models.\n\nExample:\n  assistant "

@@ -14,7 +14,7 @@ import csv
 import io
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,18 +131,57 @@ def sniff_delimiter(sample: str, default: str = ",") -> str:
         return default
 
 
+def csv_chunks(handle, *, delimiter: str, chunk_rows: int = 0, path: str = ""
+               ) -> Iterator[tuple[pd.DataFrame, list[tuple[int, str]]]]:
+    """Parse CSV text from a handle into frames of strings, with the rows that do not fit.
+
+    A row whose field count differs from the header's is never guessed at: it is returned in
+    the second item as (line number, reason). ``chunk_rows`` 0 means one chunk.
+    """
+    reader = csv.reader(handle, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DataError(f"{path or 'the input'} is empty; give a file with a header row") from None
+    except csv.Error as exc:
+        raise DataError(f"{path or 'the input'} is not a readable table: {exc}") from None
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise DataError(f"{path or 'the input'} has an empty header row; the first line must "
+                        "name the columns")
+    width = len(header)
+    rows: list[list[str]] = []
+    bad: list[tuple[int, str]] = []
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            bad.append((reader.line_num, f"unreadable row: {exc}"))
+            continue
+        if not fields or (len(fields) == 1 and not fields[0].strip() and width > 1):
+            continue
+        if len(fields) != width:
+            bad.append((reader.line_num, f"expected {width} fields, saw {len(fields)}"))
+            continue
+        rows.append(fields)
+        if chunk_rows and len(rows) >= chunk_rows:
+            yield pd.DataFrame(rows, columns=header, dtype=object), bad
+            rows, bad = [], []
+    yield pd.DataFrame(rows, columns=header, dtype=object), bad
+
+
 def read_csv_text(text: str, *, path: str = "", delimiter: str | None = None) -> pd.DataFrame:
-    """Parse CSV/TSV text with a header into a frame of strings (empty cells are '')."""
+    """Parse CSV/TSV text with a header into a frame of strings; a malformed row is an error."""
     if not text.strip():
         raise DataError(f"{path or 'the input'} is empty; give a file with a header row")
     sep = delimiter or sniff_delimiter(text)
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                            na_values=[], skip_blank_lines=True)
-    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
-        raise DataError(f"{path or 'the input'} is not a readable table: {exc}. "
-                        "Check that it is a CSV/TSV with a header row and quoted fields") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame, bad = next(csv_chunks(io.StringIO(text, newline=""), delimiter=sep, path=path))
+    if bad:
+        raise DataError(format_problems([
+            Problem(f"{why}; put text that contains '{sep}' in double quotes", line, path)
+            for line, why in bad]))
     return frame
 
 
@@ -162,7 +201,8 @@ def read_table(source: str | os.PathLike | bytes, *, name: str | None = None,
             return Table(pd.read_excel(io.BytesIO(raw), dtype=str).fillna(""), label, "binary")
         if suffix in (".jsonl", ".ndjson"):
             text, enc, notes = decode(raw, encoding, path=label)
-            return Table(pd.read_json(io.StringIO(text), lines=True, dtype=False), label, enc, notes)
+            frame = pd.read_json(io.StringIO(text), lines=True, dtype=False)
+            return Table(frame, label, enc, notes)
     except DataError:
         raise
     except Exception as exc:  # the readers raise many types for a file that is not what it says

@@ -26,7 +26,8 @@ class Scenario:
 SCENARIOS: dict[str, Scenario] = {
     s.id: s
     for s in (
-        Scenario("item_stained", "Item stained or dirty", "a stain, spot, mark or dirt on the item"),
+        Scenario("item_stained", "Item stained or dirty",
+                 "a stain, spot, mark or dirt on the item"),
         Scenario("item_defective", "Item broken or defective",
                  "broken, damaged in transit, cracked, scratched, does not work"),
         Scenario("not_as_described", "Not as described",

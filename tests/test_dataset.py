@@ -124,3 +124,12 @@ def test_near_duplicates():
              "hello", "Hello"]
     pairs = near_duplicates(texts)
     assert [(i, j) for i, j, _ in pairs] == [(0, 1), (3, 4)]
+
+
+def test_unquoted_delimiter_is_reported_not_guessed(tmp_path):
+    path = tmp_path / "d.csv"
+    lines = ["text,label"] + [f"msg {i},a" for i in range(5)] + [f"msg {i},b" for i in range(5)]
+    path.write_text("\n".join([*lines, "hello, it came broken,b"]) + "\n")
+    with pytest.raises(DataError, match="row 12: expected 2 fields, saw 3; put text that "
+                                        "contains ',' in double quotes"):
+        read_labelled([path])

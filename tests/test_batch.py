@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from assistant.batch import expand_inputs, neutralise_formulas, run_batch
+from assistant.errors import DataError
+
+EXPORT = (
+    "id,message,order\r\n"
+    "1,my parcel arrived empty nothing inside,11\r\n"
+    '2,"=HYPERLINK(""http://x"")",12\r\n'
+    "3,,13\r\n"
+    "4,too,many,fields,here\r\n"
+    "5,where is my order??,15\r\n"
+    "6,where is my order??,16\r\n"
+    "7,+1 customs want 20 euro tax,17\r\n"
+)
+
+
+@pytest.fixture
+def export(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + EXPORT.encode())
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl", ".tsv"])
+def test_every_row_kept_with_results(export, tmp_path, default_model, suffix):
+    out = tmp_path / f"out{suffix}"
+    summary = run_batch([str(export)], str(out), model=default_model, jobs=1)
+    frame = {".parquet": pd.read_parquet, ".jsonl": lambda p: pd.read_json(p, lines=True),
+             ".csv": lambda p: pd.read_csv(p, dtype=str, keep_default_na=False),
+             ".tsv": lambda p: pd.read_csv(p, sep="\t", dtype=str, keep_default_na=False)
+             }[suffix](out)
+    assert frame.columns.tolist() == ["id", "message", "order", "label", "confidence",
+                                      "alt_label", "alt_confidence", "needs_review"]
+    assert frame["id"].astype(str).tolist() == ["1", "2", "3", "5", "6", "7"]
+    labels = dict(zip(frame["id"].astype(str), frame["label"], strict=True))
+    assert labels["1"] == "empty_package" and labels["5"] == "not_arrived"
+    assert labels["3"] == "other"
+    assert str(frame.loc[frame["id"].astype(str) == "3", "needs_review"].iloc[0]) in (
+        "True", "true")
+    assert summary.rows == 6 and summary.empty == 1
+    assert summary.unique_messages == 4
+    assert [(line, why) for _, line, why in summary.skipped] == [(5, "expected 3 fields, saw 5")]
+    skipped = pd.read_csv(summary.skipped_file)
+    assert skipped["line"].tolist() == [5]
+
+
+def test_csv_output_neutralises_formulas(export, tmp_path, default_model):
+    out = tmp_path / "out.csv"
+    run_batch([str(export)], str(out), model=default_model, jobs=1)
+    text = out.read_text()
+    assert "'=HYPERLINK" in text and "\n2,=HYPERLINK" not in text
+    assert "'+1 customs" in text
+
+
+def test_on_bad_lines_error_stops_and_writes_nothing(export, tmp_path, default_model):
+    out = tmp_path / "out.csv"
+    with pytest.raises(DataError, match="malformed row.*line 5"):
+        run_batch([str(export)], str(out), model=default_model, on_bad_lines="error", jobs=1)
+    assert list(tmp_path.iterdir()) == [export]
+
+
+def test_interrupted_run_leaves_no_output(export, tmp_path, default_model, monkeypatch):
+    from assistant import batch
+
+    def boom(self, texts):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch.Classifier, "results", boom)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch([str(export)], str(tmp_path / "out.parquet"), model=default_model, jobs=1)
+    assert list(tmp_path.iterdir()) == [export]
+
+
+def test_parallel_matches_serial(tmp_path, default_model):
+    test = pd.read_csv("data/test.csv", dtype=str, keep_default_na=False)
+    big = pd.concat([test] * 6, ignore_index=True)
+    big["text"] = big["text"] + " #" + big.index.astype(str)  # all distinct
+    src = tmp_path / "big.csv"
+    big.to_csv(src, index=False)
+    one = run_batch([str(src)], str(tmp_path / "one.parquet"), model=default_model, jobs=1)
+    two = run_batch([str(src)], str(tmp_path / "two.parquet"), model=default_model, jobs=2,
+                    chunk_rows=1000)
+    assert one.rows == two.rows == len(big)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "one.parquet"),
+                                  pd.read_parquet(tmp_path / "two.parquet"))
+
+
+def test_folder_and_glob_inputs(tmp_path, default_model):
+    for i in range(2):
+        (tmp_path / f"part{i}.csv").write_text(f"message\nparcel {i} never arrived\n")
+    assert len(expand_inputs([str(tmp_path)])) == 2
+    assert len(expand_inputs([str(tmp_path / "part*.csv")])) == 2
+    summary = run_batch([str(tmp_path)], str(tmp_path / "out.jsonl"), model=default_model, jobs=1)
+    assert summary.rows == 2
+
+
+@pytest.mark.parametrize("spec,match", [("nowhere.csv", "no such file"),
+                                        ("none*.csv", "no CSV, TSV, JSONL or Parquet")])
+def test_bad_inputs(tmp_path, spec, match, default_model):
+    with pytest.raises(DataError, match=match):
+        run_batch([str(tmp_path / spec)], str(tmp_path / "o.csv"), model=default_model)
+
+
+def test_no_text_column(tmp_path, default_model):
+    src = tmp_path / "x.csv"
+    src.write_text("a,b\n1,2\n")
+    with pytest.raises(DataError, match="no text column.*the columns are: a, b"):
+        run_batch([str(src)], str(tmp_path / "o.csv"), model=default_model)
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_cp1252_input(tmp_path, default_model):
+    src = tmp_path / "x.csv"
+    src.write_bytes('message\n"le colis est arrivé vide, rien dedans"\n'.encode("cp1252"))
+    notes = []
+    run_batch([str(src)], str(tmp_path / "o.csv"), model=default_model, notes=notes)
+    assert "arrivé" in (tmp_path / "o.csv").read_text()
+    assert notes and "not UTF-8" in notes[0]
+
+
+def test_neutralise_formulas():
+    frame = pd.DataFrame({"a": ["=1+1", "-5", "ok", "@x", "\tt"], "n": [1, 2, 3, 4, 5]})
+    out = neutralise_formulas(frame)
+    assert out["a"].tolist() == ["'=1+1", "'-5", "ok", "'@x", "'\tt"]
+    assert out["n"].tolist() == [1, 2, 3, 4, 5]
