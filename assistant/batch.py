@@ -52,8 +52,9 @@ class BatchSummary:
 
     def lines(self) -> list[str]:
         rate = self.rows / self.seconds if self.seconds else 0
-        out = [f"{self.rows} rows classified in {self.seconds:.1f}s ({rate:,.0f} rows/s; "
-               f"{self.unique_messages} distinct messages) -> {self.output}",
+        distinct = f"; {self.unique_messages} distinct messages" if self.unique_messages else ""
+        out = [f"{self.rows} rows classified in {self.seconds:.1f}s ({rate:,.0f} rows/s"
+               f"{distinct}) -> {self.output}",
                f"needs review: {self.needs_review} rows; empty messages: {self.empty} "
                f"(labelled {EMPTY_LABEL}, needs review)"]
         out += [f"  {label:<26} {count:>9}" for label, count in self.counts.most_common()]
@@ -363,7 +364,7 @@ def run_batch(inputs: Sequence[str], output: str, *, model: Model, text_column: 
                                             "files in one run must share their columns")
                         seen_columns = list(frame.columns)
                     results = clf.results(frame[column])
-                    frame = frame.rename(columns=_renames(frame.columns, notes))
+                    frame = frame.rename(columns=rename_clashes(frame.columns, notes))
                     combined = pd.concat([frame.reset_index(drop=True),
                                           results.reset_index(drop=True)], axis=1)
                     if extra is not None:
@@ -394,7 +395,7 @@ def run_batch(inputs: Sequence[str], output: str, *, model: Model, text_column: 
     return summary
 
 
-def _renames(columns, notes: list[str]) -> dict[str, str]:
+def rename_clashes(columns, notes: list[str]) -> dict[str, str]:
     """Input columns that share a result column's name keep their values as NAME_original."""
     clash = {c: f"{c}_original" for c in columns if c in (*RESULT_COLUMNS, "action", "reply")}
     note = f"input column(s) {', '.join(clash)} renamed to {', '.join(clash.values())}"

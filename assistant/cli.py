@@ -131,6 +131,17 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     model = get_model(args.model)
     notes: list[str] = []
+    if args.engine == "dask":
+        from .distributed import run_dask
+
+        summary = run_dask(args.input, args.output, model=model, text_column=args.text_column,
+                           scheduler=args.scheduler, workers=args.jobs, notes=notes)
+        _warn(notes)
+        for line in summary.lines():
+            print(line, file=sys.stderr)
+        return 0
+    if args.scheduler:
+        raise DataError("--scheduler goes with --engine dask")
     summary = run_batch(args.input, args.output, model=model, text_column=args.text_column,
                         jobs=args.jobs, on_bad_lines=args.on_bad_lines, encoding=args.encoding,
                         progress=None if not args.quiet else False, notes=notes)
@@ -210,6 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding", help="input encoding (default: UTF-8, else cp1252 with a "
                    "warning)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local (default: streamed, all cores) or dask (partitioned inputs; "
+                   "OUTPUT is a folder of Parquet parts, or CSV parts if it ends in .csv)")
+    p.add_argument("--scheduler", help="with --engine dask: a scheduler address such as "
+                   "tcp://10.0.0.5:8786 (default: start a local cluster)")
 
     models = sub.add_parser("models", help="List and build models.",
                             description="List and build models.\n\nExample:\n  assistant "
