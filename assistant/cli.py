@@ -93,19 +93,76 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    model = get_model(args.model)
+    from . import reports
+
     data = read_labelled(args.data, text_column=args.text_column,
                          label_column=args.label_column, encoding=args.encoding, min_examples=1)
     _warn(data.warnings)
-    unknown = sorted(set(data.labels) - set(model.labels))
+    if args.folds:
+        result = reports.cross_validate(data.texts, data.labels, args.folds)
+        if args.json:
+            print(json.dumps(result, indent=2))
+            return 0
+        print(f"{args.folds}-fold cross-validation of the default pipeline on "
+              f"{len(data.frame)} messages:")
+        for key in ("accuracy", "macro_f1"):
+            print(f"  {key:<9} {result[key]['mean']:.3f} ± {result[key]['std']:.3f}")
+        for label, row in result["per_label"].items():
+            print(f"  {label:<28} F1 {row['f1_mean']:.3f} ± {row['f1_std']:.3f}")
+        return 0
+    model = get_model(args.model)
+    unknown = sorted(set(data.labels) - set(model.labels) - {args.out_of_scope or ""})
     if unknown:
         _warn([f"labels the model does not know (always counted wrong): {', '.join(unknown)}"])
     result = m.evaluate(model, data.texts, data.labels)
+    if args.out_of_scope:
+        result["threshold_tradeoff"] = reports.threshold_tradeoff(
+            model, data.texts, data.labels, args.out_of_scope)
+    if args.report_dir:
+        paths = reports.write_reports(model, data.texts, data.labels, args.report_dir)
+        print(f"wrote {', '.join(str(p) for p in paths)}", file=sys.stderr)
     if args.json:
         print(json.dumps({"model": model.name, **result}, indent=2))
-    else:
-        print(f"Model {model.name!r} on {len(data.frame)} messages:")
-        _print_metrics(result)
+        return 0
+    print(f"Model {model.name!r} on {len(data.frame)} messages:")
+    _print_metrics(result)
+    if args.out_of_scope:
+        trade = result["threshold_tradeoff"]
+        print(f"needs-review threshold vs out-of-scope ({trade['in_scope']} in scope, "
+              f"{trade['out_of_scope']} out of scope labelled {args.out_of_scope!r}):")
+        print("  threshold  in-scope accuracy  out-of-scope recall")
+        for row in trade["rows"]:
+            mark = "  <- suggested" if row["threshold"] == trade["suggested"] else ""
+            print(f"  {row['threshold']:9.2f}  {row['in_scope_accuracy']:17.3f}  "
+                  f"{row['out_of_scope_recall']:19.3f}{mark}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from . import reports
+
+    data = read_labelled(args.data, text_column=args.text_column,
+                         label_column=args.label_column, encoding=args.encoding, min_examples=1)
+    _warn(data.warnings)
+    result = reports.compare(get_model(args.model_a), get_model(args.model_b), data.texts,
+                             data.labels)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    a, b = result["a"], result["b"]
+    print(f"{'':<28} {a['name']:>12} {b['name']:>12}   difference")
+    for key in ("accuracy", "macro_f1"):
+        print(f"{key:<28} {a[key]:12.3f} {b[key]:12.3f}   {b[key] - a[key]:+.3f}")
+    print("F1 per label:")
+    for label, row in result["per_label"].items():
+        print(f"  {label:<26} {row['f1_a']:12.3f} {row['f1_b']:12.3f}   {row['difference']:+.3f}")
+    print(f"{len(result['changed'])} messages changed prediction: {result['fixed']} fixed, "
+          f"{result['broken']} broken")
+    for row in result["changed"][: args.show]:
+        verdict = "fixed" if row["b_right"] and not row["a_right"] else (
+            "broken" if row["a_right"] and not row["b_right"] else "still wrong")
+        print(f"  [{verdict}] {row['a']} -> {row['b']} (true {row['true']}): "
+              f"{_short(row['text'], 60)}")
     return 0
 
 
@@ -148,6 +205,46 @@ def cmd_batch(args: argparse.Namespace) -> int:
     _warn(notes)
     for line in summary.lines():
         print(line, file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------- data
+
+
+def cmd_data_validate(args: argparse.Namespace) -> int:
+    from .datacheck import format_report, validate
+
+    report = validate(args.files, text_column=args.text_column, label_column=args.label_column,
+                      encoding=args.encoding, min_examples=args.min_examples,
+                      known_labels=_template_labels())
+    print(format_report(report))
+    if report.errors:
+        return 1
+    return 3 if args.strict and report.warnings else 0
+
+
+def _template_labels() -> set[str]:
+    from .replies import list_templates
+
+    return set(list_templates("en"))
+
+
+def cmd_data_split(args: argparse.Namespace) -> int:
+    from .datacheck import split
+
+    train, test = split(args.file, test_size=args.test_size, seed=args.seed,
+                        text_column=args.text_column, label_column=args.label_column,
+                        encoding=args.encoding)
+    print(f"wrote {train} and {test}")
+    return 0
+
+
+def cmd_data_convert(args: argparse.Namespace) -> int:
+    from .datacheck import convert
+
+    rows = convert(args.source, args.target, text_column=args.text_column,
+                   label_column=args.label_column, encoding=args.encoding)
+    print(f"wrote {rows} examples to {args.target}")
     return 0
 
 
@@ -199,11 +296,28 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: custom)")
     _data_options(p)
 
-    p = _command(sub, "evaluate", "Measure a model on a labelled file.",
-                 "assistant evaluate data/test.csv --json", cmd_evaluate)
+    p = _command(sub, "evaluate", "Measure a model on a labelled file, or cross-validate the "
+                 "pipeline on it with --folds.",
+                 "assistant evaluate data/test.csv --report-dir reports/", cmd_evaluate)
     p.add_argument("data", nargs="+", help="labelled files")
     p.add_argument("--model", help="model name or folder (default: the default model)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--report-dir", help="also write intent_report.json, intent_errors.json, "
+                   "confusion_matrix.png and confidence_histogram.png (Rasa NLU's shapes) here")
+    p.add_argument("--folds", type=int, help="stratified K-fold cross-validation of the "
+                   "pipeline on this data instead (mean and spread of each figure)")
+    p.add_argument("--out-of-scope", metavar="LABEL", help="the label that marks out-of-scope "
+                   "rows: report how the needs-review threshold trades in-scope accuracy for "
+                   "catching them")
+    _data_options(p)
+
+    p = _command(sub, "compare", "Compare two models on the same labelled rows.",
+                 "assistant compare default shop2 data/test.csv", cmd_compare)
+    p.add_argument("model_a", help="the first model (name or folder)")
+    p.add_argument("model_b", help="the second model (name or folder)")
+    p.add_argument("data", nargs="+", help="labelled files")
+    p.add_argument("--show", type=int, default=20, help="how many changed messages to list")
+    p.add_argument("--json", action="store_true", help="print the comparison as JSON")
     _data_options(p)
 
     p = _command(sub, "batch", "Classify a whole export (CSV, TSV, JSONL, Parquet; files, a "
@@ -226,6 +340,31 @@ def build_parser() -> argparse.ArgumentParser:
                    "OUTPUT is a folder of Parquet parts, or CSV parts if it ends in .csv)")
     p.add_argument("--scheduler", help="with --engine dask: a scheduler address such as "
                    "tcp://10.0.0.5:8786 (default: start a local cluster)")
+
+    data = sub.add_parser("data", help="Check, split and convert labelled data.",
+                          description="Check, split and convert labelled data.\n\nExample:\n"
+                          "  assistant data validate my_labels.csv", formatter_class=Formatter)
+    dsub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    p = _command(dsub, "validate", "Report every problem in labelled files, with rows. Exit "
+                 "code 1 on errors (3 on warnings with --strict), for CI.",
+                 "assistant data validate my_labels.csv --strict", cmd_data_validate)
+    p.add_argument("files", nargs="+", help="labelled CSV/TSV files")
+    p.add_argument("--min-examples", type=int, default=5, help="fewest examples a label needs")
+    p.add_argument("--strict", action="store_true", help="exit 3 when there are warnings")
+    _data_options(p)
+    p = _command(dsub, "split", "Split a labelled file into NAME_train.csv and NAME_test.csv "
+                 "(stratified, seeded).", "assistant data split my_labels.csv --test-size 0.2",
+                 cmd_data_split)
+    p.add_argument("file", help="the labelled file")
+    p.add_argument("--test-size", type=float, default=0.2, help="share of rows for the test "
+                   "file (default 0.2)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _data_options(p)
+    p = _command(dsub, "convert", "Convert labelled data between CSV and Rasa NLU YAML.",
+                 "assistant data convert nlu.yml labels.csv", cmd_data_convert)
+    p.add_argument("source", help="a .csv/.tsv or a Rasa .yml/.yaml file")
+    p.add_argument("target", help="a .csv or a .yml/.yaml file")
+    _data_options(p)
 
     models = sub.add_parser("models", help="List and build models.",
                             description="List and build models.\n\nExample:\n  assistant "

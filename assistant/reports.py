@@ -1,0 +1,208 @@
+"""Evaluation reports in Rasa NLU's shapes, cross-validation, model comparison, and the
+needs-review threshold's trade-off on out-of-scope messages.
+
+>>> files = write_reports(model, texts, labels, "reports/")     # doctest: +SKIP
+>>> sorted(p.name for p in files)                               # doctest: +SKIP
+['confidence_histogram.png', 'confusion_matrix.png', 'intent_errors.json', 'intent_report.json']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import classification_report, confusion_matrix
+from sklearn.model_selection import StratifiedKFold
+
+from . import model as m
+from .errors import DataError
+
+OUT_OF_SCOPE = "NO_NODES_DETECTED"  # HINT3's name; any label can be named as out-of-scope
+
+
+def intent_report(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
+    """Rasa's ``intent_report.json``: per label precision, recall, f1-score, support and
+    confused_with {label: count}; plus accuracy, macro avg and weighted avg."""
+    labels = sorted(set(truth) | set(predicted))
+    report = classification_report(truth, predicted, labels=labels, output_dict=True,
+                                   zero_division=0)
+    confused: dict[str, Counter] = defaultdict(Counter)
+    for t, p in zip(truth, predicted, strict=True):
+        if t != p:
+            confused[t][p] += 1
+    out: dict[str, Any] = {}
+    for label in labels:
+        row = report[label]
+        out[label] = {"precision": row["precision"], "recall": row["recall"],
+                      "f1-score": row["f1-score"], "support": int(row["support"]),
+                      "confused_with": dict(confused[label].most_common())}
+    out["accuracy"] = float(np.mean(np.asarray(truth) == np.asarray(predicted)))
+    for avg in ("macro avg", "weighted avg"):
+        out[avg] = {k: (int(v) if k == "support" else v) for k, v in report[avg].items()}
+    return out
+
+
+def intent_errors(predictions: Sequence[m.Prediction], truth: Sequence[str]) -> list[dict]:
+    """Rasa's ``intent_errors.json``: every wrong prediction with its confidence."""
+    return [{"text": p.text, "intent": t,
+             "intent_prediction": {"name": p.label, "confidence": round(p.confidence, 4)}}
+            for p, t in zip(predictions, truth, strict=True) if p.label != t]
+
+
+def write_reports(model: m.Model, texts: Sequence[str], truth: Sequence[str],
+                  folder: str | os.PathLike) -> list[Path]:
+    """Write intent_report.json, intent_errors.json, confusion_matrix.png and
+    confidence_histogram.png into ``folder`` (created if needed); return the paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    predictions = model.predict(texts)
+    predicted = [p.label for p in predictions]
+    paths = [folder / "intent_report.json", folder / "intent_errors.json",
+             folder / "confusion_matrix.png", folder / "confidence_histogram.png"]
+    paths[0].write_text(json.dumps(intent_report(truth, predicted), indent=2), encoding="utf-8")
+    paths[1].write_text(json.dumps(intent_errors(predictions, truth), indent=2,
+                                   ensure_ascii=False), encoding="utf-8")
+    plot_confusion(truth, predicted, paths[2])
+    plot_confidence(predictions, truth, paths[3])
+    return paths
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def confusion_figure(truth: Sequence[str], predicted: Sequence[str]):
+    """A labelled confusion-matrix heatmap (matplotlib Figure), rows = true labels."""
+    plt = _pyplot()
+    labels = sorted(set(truth) | set(predicted))
+    matrix = confusion_matrix(truth, predicted, labels=labels)
+    size = max(6, 0.35 * len(labels) + 3)
+    fig, ax = plt.subplots(figsize=(size, size * 0.85))
+    image = ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7 if len(labels) > 30 else 9)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7 if len(labels) > 30 else 9)
+    ax.set_xlabel("predicted label")
+    ax.set_ylabel("true label")
+    ax.set_title(f"Confusion matrix ({len(truth)} messages)")
+    if len(labels) <= 30:
+        for i, j in zip(*np.nonzero(matrix), strict=True):
+            ax.text(j, i, matrix[i, j], ha="center", va="center", fontsize=7,
+                    color="white" if matrix[i, j] > matrix.max() / 2 else "black")
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(truth: Sequence[str], predicted: Sequence[str], path: Path) -> None:
+    fig = confusion_figure(truth, predicted)
+    fig.savefig(path, dpi=120)
+    _pyplot().close(fig)
+
+
+def plot_confidence(predictions: Sequence[m.Prediction], truth: Sequence[str],
+                    path: Path) -> None:
+    """Histogram of the confidence of right and of wrong predictions."""
+    plt = _pyplot()
+    right = [p.confidence for p, t in zip(predictions, truth, strict=True) if p.label == t]
+    wrong = [p.confidence for p, t in zip(predictions, truth, strict=True) if p.label != t]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    bins = np.linspace(0, 1, 21)
+    ax.hist([right, wrong], bins=bins, label=[f"right ({len(right)})", f"wrong ({len(wrong)})"],
+            color=["#2e7d32", "#c62828"], stacked=False)
+    ax.set_xlabel("confidence")
+    ax.set_ylabel("messages")
+    ax.set_title("Confidence of right and wrong predictions")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def cross_validate(texts: Sequence[str], labels: Sequence[str], folds: int = 5,
+                   progress=None) -> dict[str, Any]:
+    """Stratified K-fold: mean and spread of accuracy, macro-F1 and each label's F1."""
+    texts, y = list(texts), np.asarray(labels, dtype=object)
+    smallest = min(Counter(labels).values())
+    if folds < 2 or folds > smallest:
+        raise DataError(f"--folds must be between 2 and {smallest} (the smallest label's "
+                        f"count) for this data; got {folds}")
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=m.SEED)
+    runs = []
+    for i, (fit, hold) in enumerate(splitter.split(texts, y)):
+        if progress:
+            progress(i / folds, f"fold {i + 1} of {folds}")
+        result = m.train([texts[j] for j in fit], list(y[fit]), holdout=0.2)
+        runs.append(m.evaluate(result.model, [texts[j] for j in hold], list(y[hold])))
+    summary = {"folds": folds}
+    for key in ("accuracy", "macro_f1"):
+        values = [r[key] for r in runs]
+        summary[key] = {"mean": float(np.mean(values)), "std": float(np.std(values))}
+    summary["per_label"] = {
+        label: {"f1_mean": float(np.mean([r["per_label"].get(label, {}).get("f1", 0)
+                                          for r in runs])),
+                "f1_std": float(np.std([r["per_label"].get(label, {}).get("f1", 0)
+                                        for r in runs]))}
+        for label in sorted(set(labels))}
+    return summary
+
+
+def compare(a: m.Model, b: m.Model, texts: Sequence[str], truth: Sequence[str]
+            ) -> dict[str, Any]:
+    """Both models on the same rows: figures, per-label F1 difference, changed predictions."""
+    pa, pb = a.predict(texts), b.predict(texts)
+    ea = m.metrics(truth, [p.label for p in pa])
+    eb = m.metrics(truth, [p.label for p in pb])
+    labels = sorted(set(ea["per_label"]) | set(eb["per_label"]))
+    per_label = {lab: {"f1_a": ea["per_label"].get(lab, {}).get("f1", 0.0),
+                       "f1_b": eb["per_label"].get(lab, {}).get("f1", 0.0)} for lab in labels}
+    for row in per_label.values():
+        row["difference"] = row["f1_b"] - row["f1_a"]
+    changed = [{"text": x.text, "true": t, "a": x.label, "b": y.label,
+                "a_right": x.label == t, "b_right": y.label == t}
+               for x, y, t in zip(pa, pb, truth, strict=True) if x.label != y.label]
+    return {"a": {"name": a.name, "accuracy": ea["accuracy"], "macro_f1": ea["macro_f1"]},
+            "b": {"name": b.name, "accuracy": eb["accuracy"], "macro_f1": eb["macro_f1"]},
+            "per_label": per_label, "changed": changed,
+            "fixed": sum(c["b_right"] and not c["a_right"] for c in changed),
+            "broken": sum(c["a_right"] and not c["b_right"] for c in changed)}
+
+
+def threshold_tradeoff(model: m.Model, texts: Sequence[str], truth: Sequence[str],
+                       out_of_scope: str = OUT_OF_SCOPE,
+                       grid: Sequence[float] = tuple(np.round(np.arange(0, 1.0, 0.05), 2))
+                       ) -> dict[str, Any]:
+    """How the confidence threshold trades in-scope accuracy for catching out-of-scope rows.
+
+    In-scope accuracy counts a flagged in-scope message as not answered (wrong);
+    out-of-scope recall is the share of out-of-scope messages flagged. The suggested threshold
+    maximises their mean.
+    """
+    truth = np.asarray(truth, dtype=object)
+    oos = truth == out_of_scope
+    if not oos.any() or oos.all():
+        raise DataError(f"the data needs both in-scope rows and out-of-scope rows labelled "
+                        f"{out_of_scope!r} (name another label with --out-of-scope)")
+    proba = model.predict_proba(texts)
+    conf = proba.max(axis=1)
+    predicted = np.asarray(model.labels, dtype=object)[proba.argmax(axis=1)]
+    rows = []
+    for t in grid:
+        flagged = (conf < t) | (predicted == out_of_scope)
+        in_acc = float(np.mean((predicted[~oos] == truth[~oos]) & ~flagged[~oos]))
+        oos_recall = float(np.mean(flagged[oos]))
+        rows.append({"threshold": float(t), "in_scope_accuracy": in_acc,
+                     "out_of_scope_recall": oos_recall,
+                     "flagged_in_scope": float(np.mean(flagged[~oos]))})
+    best = max(rows, key=lambda r: (r["in_scope_accuracy"] + r["out_of_scope_recall"]) / 2)
+    return {"rows": rows, "suggested": best["threshold"], "in_scope": int((~oos).sum()),
+            "out_of_scope": int(oos.sum())}
