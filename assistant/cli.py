@@ -180,6 +180,66 @@ def _print_metrics(result: dict[str, Any]) -> None:
               f"{row['f1']:5.3f}  {row['support']:7d}")
 
 
+# ---------------------------------------------------------------- reply and templates
+
+
+def cmd_reply(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from .assist import draft
+    from .orders import Order, find_order, parse_date
+
+    if args.order and args.orders:
+        raise DataError("give --order FILE.json or --orders CSV --order-id ID, not both")
+    order = None
+    if args.order:
+        order = Order.from_json(args.order, dayfirst=args.dayfirst)
+    elif args.orders:
+        if not args.order_id:
+            raise DataError("--orders needs --order-id to pick the row")
+        order = find_order(args.orders, args.order_id, dayfirst=args.dayfirst)
+    elif args.order_id:
+        raise DataError("--order-id goes with --orders CSV")
+    today = parse_date(args.today, "--today") if args.today else date.today()
+    result = draft(args.text, model=get_model(args.model), order=order, label=args.label,
+                   lang=args.lang, agent_name=args.agent, store_name=args.store, today=today)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    p, d = result.prediction, result.decision
+    flag = "  NEEDS REVIEW" if p.needs_review else ""
+    print(f"Scenario:  {result.label} ({p.confidence:.2f}){flag}  [language {p.language}]")
+    if d.template != result.label:
+        print(f"Answered as: {d.template} (the order's facts change the scenario)")
+    print(f"Action:    {d.title}  [rule {d.rule}]")
+    print(f"Reason:    {d.reason}")
+    for name, when in d.deadlines.items():
+        print(f"  {name.replace('_', ' ')}: {when.isoformat()}")
+    if result.reply.note:
+        print(f"Note:      {result.reply.note}")
+    if result.reply.missing_fields:
+        print(f"Missing:   {', '.join(result.reply.missing_fields)} (shown as [..] below)")
+    print("-" * 72)
+    print(result.reply.text.rstrip())
+    if result.english is not None:
+        print("-" * 72 + "\nIn English:\n" + result.english.text.rstrip())
+    return 0
+
+
+def cmd_templates_check(args: argparse.Namespace) -> int:
+    from .replies import check_templates
+
+    labels = get_model(args.model).labels if args.model else None
+    problems = check_templates(labels)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in the templates", file=sys.stderr)
+        return 1
+    print("templates OK")
+    return 0
+
+
 # ---------------------------------------------------------------- batch
 
 
@@ -319,6 +379,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show", type=int, default=20, help="how many changed messages to list")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
     _data_options(p)
+
+    p = _command(sub, "reply", "Recommend an action and draft the reply to a buyer message.",
+                 "assistant reply \"tracking says delivered but I have nothing\" --order "
+                 "order.json --agent Mia --store \"Harbour Lane\"", cmd_reply)
+    p.add_argument("text", help="the buyer's message")
+    p.add_argument("--order", metavar="FILE.json", help="the order's details (canonical names)")
+    p.add_argument("--orders", metavar="CSV", help="an orders export; pick a row with --order-id")
+    p.add_argument("--order-id", help="the order number to find in --orders")
+    p.add_argument("--dayfirst", action="store_true", help="read 01/11/2026 as 1 November")
+    p.add_argument("--label", help="use this scenario instead of the predicted one")
+    p.add_argument("--lang", help="the reply's language (default: the buyer's, else en)")
+    p.add_argument("--agent", help="the agent's name for the sign-off")
+    p.add_argument("--store", help="the store's name for the sign-off")
+    p.add_argument("--today", help="the date to count days from (default: today)")
+    p.add_argument("--model", help="model name or folder (default: the default model)")
+    p.add_argument("--json", action="store_true", help="print everything as JSON")
+
+    templates = sub.add_parser("templates", help="Check the reply templates.",
+                               description="Check the reply templates.\n\nExample:\n  "
+                               "assistant templates check", formatter_class=Formatter)
+    tsub = templates.add_subparsers(dest="templates_command", metavar="ACTION", required=True)
+    p = _command(tsub, "check", "Check every template: each label has one, every variable is "
+                 "a known field, each renders with an empty and a full order, translations "
+                 "match English.", "assistant templates check --model shop2",
+                 cmd_templates_check)
+    p.add_argument("--model", help="check the labels of this model too (default: the "
+                   "default label set)")
 
     p = _command(sub, "batch", "Classify a whole export (CSV, TSV, JSONL, Parquet; files, a "
                  "folder or a glob; - for CSV on stdin) into a new file.",

@@ -33,6 +33,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from .errors import ModelError, ModelVersionError
+from .language import detect
 
 SEED = 0
 # Bump when build_pipeline changes, so a default model built by older code is rebuilt.
@@ -58,6 +59,8 @@ class Prediction:
     confidence: float
     alternatives: tuple[Alternative, ...]
     needs_review: bool
+    language: str | None = None
+    language_confidence: float | None = None
 
     @property
     def margin(self) -> float:
@@ -72,6 +75,8 @@ class Prediction:
             "alternatives": [{"label": a.label, "confidence": round(a.confidence, 4)}
                              for a in self.alternatives],
             "needs_review": self.needs_review,
+            "language": self.language,
+            "language_confidence": self.language_confidence,
         }
 
 
@@ -115,24 +120,29 @@ class Model:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return self.pipeline.predict_proba([str(t) for t in texts])
 
-    def predict(self, texts: Sequence[str], *, alternatives: int = 3) -> list[Prediction]:
-        """Label, confidence, the next ``alternatives`` labels and needs_review, per message."""
+    def predict(self, texts: Sequence[str], *, alternatives: int = 3,
+                languages: bool = True) -> list[Prediction]:
+        """Label, confidence, the next ``alternatives`` labels, needs_review and the message's
+        language, per message."""
         texts = [str(t) for t in texts]
         if not texts:
             return []
-        return self.from_proba(texts, self.predict_proba(texts), alternatives=alternatives)
+        return self.from_proba(texts, self.predict_proba(texts), alternatives=alternatives,
+                               languages=languages)
 
-    def from_proba(self, texts: Sequence[str], proba: np.ndarray, *,
-                   alternatives: int = 3) -> list[Prediction]:
+    def from_proba(self, texts: Sequence[str], proba: np.ndarray, *, alternatives: int = 3,
+                   languages: bool = True) -> list[Prediction]:
         order = np.argsort(-proba, axis=1)[:, : alternatives + 1]
+        detected = detect(texts) if languages else [(None, None)] * len(texts)
         out = []
-        for text, row, idx in zip(texts, proba, order, strict=True):
+        for text, row, idx, lang in zip(texts, proba, order, detected, strict=True):
             top = [Alternative(self.labels[i], float(row[i])) for i in idx]
             best = top[0]
             margin = best.confidence - (top[1].confidence if len(top) > 1 else 0.0)
             review = (not text.strip() or best.confidence < self.thresholds.min_confidence
                       or margin < self.thresholds.min_margin)
-            out.append(Prediction(text, best.label, best.confidence, tuple(top[1:]), review))
+            out.append(Prediction(text, best.label, best.confidence, tuple(top[1:]), review,
+                                  *lang))
         return out
 
 
@@ -182,7 +192,7 @@ def choose_thresholds(proba: np.ndarray, truth: np.ndarray, labels: Sequence[str
 
 def evaluate(model: Model, texts: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
     """Accuracy, macro-F1, per-label precision/recall/F1/support and the review rate."""
-    predictions = model.predict(texts)
+    predictions = model.predict(texts, languages=False)
     return metrics(labels, [p.label for p in predictions], [p.needs_review for p in predictions])
 
 
@@ -239,7 +249,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
     thresholds, threshold_stats = choose_thresholds(proba, y_hold, probe.classes_,
                                                     target_precision)
     probe_model = Model(probe, {"thresholds": asdict(thresholds)})
-    predicted = probe_model.from_proba(x_hold, proba)
+    predicted = probe_model.from_proba(x_hold, proba, languages=False)
     held = metrics(list(y_hold), [p.label for p in predicted], [p.needs_review for p in predicted])
     step(0.6, f"training the final model on all {len(texts)} rows")
     folds = int(max(2, min(5, counts.min())))

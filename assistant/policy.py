@@ -212,11 +212,11 @@ RULES: tuple[Rule, ...] = (
          "Not shipped yet: update the address and confirm it with the buyer before shipping."),
     Rule("domestic_after_shipment", _AFTER_SALE,
          lambda s: s.fact("shipped") and s.domestic is True, "intercept",
-         "Already shipped{shipped_on} within the country: ask the carrier to intercept it; "
+         "Shipped within the country{shipped_on}: ask the carrier to intercept it; "
          "refund only if the interception succeeds."),
     Rule("international_after_shipment", _AFTER_SALE,
          lambda s: s.fact("shipped") and s.domestic is False, "cannot_intercept",
-         "Already shipped{shipped_on} abroad: an international parcel cannot be intercepted, so "
+         "Shipped abroad{shipped_on}: an international parcel cannot be intercepted, so "
          "the order cannot be changed or refunded now."),
     Rule("shipped_scope_unknown", _AFTER_SALE, lambda s: s.fact("shipped"), "intercept",
          "Already shipped{shipped_on}, and the order does not say whether it crosses a border: "

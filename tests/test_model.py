@@ -37,7 +37,9 @@ def test_predict_shape_and_alternatives(tiny):
         {"balance", "transfer"}, key=lambda lab: -dict(
             (a.label, a.confidence) for a in p.alternatives)[lab])
     assert all(a.confidence <= p.confidence for a in p.alternatives)
-    assert set(p.to_dict()) == {"text", "label", "confidence", "alternatives", "needs_review"}
+    assert set(p.to_dict()) == {"text", "label", "confidence", "alternatives", "needs_review",
+                                "language", "language_confidence"}
+    assert p.language == "en"
 
 
 def test_probabilities_sum_to_one(tiny):

@@ -1,0 +1,98 @@
+"""The one chain every front end calls: message -> prediction -> decision -> reply.
+
+>>> from assistant import draft, get_model
+>>> result = draft("tracking says delivered but I have nothing", model=get_model())
+>>> result.decision.action
+'check_with_neighbours_and_post_office'
+>>> result.reply.missing_fields
+('agent_name', 'store_name')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .language import SERVED
+from .model import Model, Prediction
+from .orders import Order, extract_ids
+from .policy import Decision, decide
+from .replies import DEFAULT_LANG, Reply, render
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Everything an agent sees for one message.
+
+    ``label`` is the scenario used (the agent's choice, else the prediction); the decision's
+    template may differ from it (and the page shows both). ``english`` is the English version
+    of the reply when the reply is in another language.
+    """
+
+    prediction: Prediction
+    label: str
+    order: Order
+    decision: Decision
+    reply: Reply
+    english: Reply | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.decision
+        out = {
+            **self.prediction.to_dict(),
+            "label": self.label,
+            "predicted_label": self.prediction.label,
+            "decision": {"action": d.action, "title": d.title, "reason": d.reason,
+                         "rule": d.rule, "template": d.template,
+                         "deadlines": {k: v.isoformat() for k, v in d.deadlines.items()}},
+            "template": self.reply.template,
+            "reply": self.reply.text,
+            "reply_language": self.reply.lang,
+            "missing_fields": list(self.reply.missing_fields),
+            "note": self.reply.note,
+            "order_id": self.order.order_id,
+            "tracking_number": self.order.tracking_number,
+        }
+        if self.english is not None:
+            out["reply_english"] = self.english.text
+        return out
+
+
+def order_from_message(message: str, order: Order | None = None) -> Order:
+    """The order, with an order number and tracking number from the message filling gaps."""
+    order = order or Order()
+    found = {k: v for k, v in extract_ids(message).items() if getattr(order, k, None) is None}
+    return dataclasses.replace(order, **found) if found else order
+
+
+def respond(prediction: Prediction, order: Order | None = None, *, label: str | None = None,
+            lang: str | None = None, agent_name: str | None = None,
+            store_name: str | None = None, today: date | None = None) -> Draft:
+    """Decide and draft for a prediction already made (batch calls this per row)."""
+    order = order_from_message(prediction.text, order)
+    chosen = label or prediction.label
+    decision = decide(chosen, order, today=today)
+    # The buyer's language; render falls back to English (and says so) if it has no templates.
+    reply_lang = lang or (prediction.language if prediction.language in SERVED else None) \
+        or DEFAULT_LANG
+    options = {"agent_name": agent_name, "store_name": store_name, "today": today}
+    reply = render(decision.template, order, decision, lang=reply_lang, **options)
+    english = None
+    if reply.lang != DEFAULT_LANG:
+        english = render(decision.template, order, decision, lang=DEFAULT_LANG, **options)
+    return Draft(prediction, chosen, order, decision, reply, english)
+
+
+def draft(message: str, *, model: Model, order: Order | None = None, label: str | None = None,
+          lang: str | None = None, agent_name: str | None = None, store_name: str | None = None,
+          today: date | None = None) -> Draft:
+    """Classify ``message`` and draft the reply: the whole chain for one message.
+
+    ``label`` overrides the predicted scenario; ``lang`` forces the reply's language (default:
+    the buyer's language when templates exist for it, else English).
+    """
+    [prediction] = model.predict([message])
+    return respond(prediction, order, label=label, lang=lang, agent_name=agent_name,
+                   store_name=store_name, today=today)

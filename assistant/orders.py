@@ -1,0 +1,536 @@
+"""Order details: reading them from dicts, JSON and exports, and the delivery arithmetic.
+
+Every field is optional. Export column names are matched loosely (case, spaces and
+punctuation ignored; common aliases such as "Order No." or "Tracking Number"), and bad values
+raise OrderError naming the field and the value instead of being guessed.
+
+Example:
+    >>> from datetime import date
+    >>> order = Order.from_dict({"Order No.": "8183920451726635", "Shipped At": "Jan 1, 2026",
+    ...     "Carrier": "China Post", "Service": "small parcel", "Country": "ES"})
+    >>> f = facts(order, today=date(2026, 2, 5))
+    >>> (f.days_in_transit, f.promised_days, f.days_left, f.promised_source)
+    (35, 60, 25, 'carrier table')
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError, OrderError
+
+TRACKING_STATUSES = ("not_found", "in_transit", "delivered", "returned", "customs")
+RESPONSE_DAYS = 5
+# Seed 004: an unsettled dispute goes to the platform "on the 16th day" after it was opened,
+# counted like the 5-day response window (days after the opening day): opened + 16.
+ESCALATION_DAY = 16
+CARRIERS_CSV = Path(__file__).resolve().parent.parent / "data" / "carriers.csv"
+
+
+@dataclass(frozen=True)
+class Order:
+    """One order's details; any field may be None (unknown)."""
+
+    order_id: str | None = None
+    buyer_name: str | None = None
+    item_title: str | None = None
+    sku: str | None = None
+    quantity: int | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    order_date: date | None = None
+    ship_date: date | None = None
+    delivered_date: date | None = None
+    carrier: str | None = None
+    service: str | None = None
+    tracking_number: str | None = None
+    tracking_status: str | None = None
+    promised_days: int | None = None
+    destination_country: str | None = None
+    domestic: bool | None = None
+    dispute_opened: date | None = None
+    agent_name: str | None = None
+    store_name: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, dayfirst: bool = False) -> Order:
+        """Build from canonical names or an export row's column names; others are ignored.
+
+        Raises OrderError for a value that cannot be read (a date, number, boolean, status
+        or country), naming the field, the value and what is accepted.
+        """
+        values: dict[str, Any] = {}
+        for column, name in canonical_columns(data).items():
+            values[name] = _parse(name, data[column], dayfirst)
+        price = values.get("price")
+        if isinstance(price, tuple):
+            values["price"], code = price
+            values["currency"] = values.get("currency") or code
+        return cls(**values)
+
+    @classmethod
+    def from_json(cls, path: str | Path, *, dayfirst: bool = False) -> Order:
+        """Read one order from a JSON file holding an object with the canonical names."""
+        data = _read_json(Path(path))
+        if not isinstance(data, dict):
+            raise OrderError(f"{path}: expected one JSON object with order fields, "
+                             f"found {type(data).__name__}; use read_orders() for a list.")
+        return cls.from_dict(data, dayfirst=dayfirst)
+
+
+ORDER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Order))
+
+_ALIASES_TEXT = {
+    "order_id": "order no, order number, order num, order, order code, order sn, order ref",
+    "buyer_name": "buyer, customer, customer name, buyer username, recipient, recipient name,"
+                  " ship to name, consignee, contact name, full name",
+    "item_title": "item, title, product, product name, product title, item name",
+    "sku": "variant, variation, sku attributes, option, product sku, item sku",
+    "quantity": "qty, count, units, pieces",
+    "price": "amount, total, order total, order amount, total price, paid, amount paid,"
+             " item price",
+    "currency": "currency code",
+    "order_date": "ordered at, placed at, order time, created at, order created, purchase date",
+    "ship_date": "shipped at, shipped date, shipping date, dispatch date, dispatched at,"
+                 " shipped on, ship time",
+    "delivered_date": "delivered at, delivery date, delivered on",
+    "carrier": "shipping carrier, logistics company, courier, shipping company, logistics",
+    "service": "shipping service, shipping method, logistics service, method, service level",
+    "tracking_number": "tracking no, tracking, tracking id, tracking code, waybill, awb",
+    "tracking_status": "shipment status, delivery status, logistics status",
+    "promised_days": "promised delivery days, delivery time days, delivery days,"
+                     " promised delivery time, delivery time",
+    "destination_country": "country, ship to country, country code, destination,"
+                           " buyer country, shipping country",
+    "domestic": "is domestic",
+    "dispute_opened": "dispute date, dispute opened at, dispute opened on, refund requested,"
+                      " refund request date, dispute start",
+    "agent_name": "agent",
+    "store_name": "store, shop, shop name, seller, seller name",
+}
+
+
+def _key(name: object) -> str:
+    return re.sub(r"[^0-9a-z]", "", str(name).casefold())
+
+
+_ALIASES = {_key(alias): field for field, text in _ALIASES_TEXT.items()
+            for alias in (field, *text.split(","))}
+
+
+def canonical_columns(columns: Iterable[str]) -> dict[str, str]:
+    """Map each recognised column name to its Order field; unrecognised columns are left out.
+
+    The first column wins when two map to the same field.
+
+    >>> canonical_columns(["Order No.", "Tracking Number", "Notes"])
+    {'Order No.': 'order_id', 'Tracking Number': 'tracking_number'}
+    """
+    found: dict[str, str] = {}
+    for column in columns:
+        name = _ALIASES.get(_key(column)) if column is not None else None
+        if name and name not in found.values():
+            found[column] = name
+    return found
+
+
+_BLANK = {"", "-", "n/a", "na", "null", "none"}
+_DATE_HELP = ("2026-01-11, 11 Jan 2026, Jan 11, 2026, 01/11/2026 (month first; dayfirst=True "
+              "reads 11/01/2026 as 11 January) or an ISO date-time such as 2026-01-11T09:30:00")
+
+
+def parse_date(value: Any, field: str = "date", *, dayfirst: bool = False) -> date | None:
+    """Read a date in one of the common formats; None for a blank value.
+
+    Raises OrderError naming the field, the value and the accepted formats.
+    """
+    if value is None or isinstance(value, date):
+        return value.date() if isinstance(value, datetime) else value
+    text = str(value).strip()
+    if text.casefold() in _BLANK:
+        return None
+    try:
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        pass
+    numeric = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
+    if numeric:
+        first, second, year = map(int, numeric.groups())
+        day, month = (first, second) if dayfirst else (second, first)
+        candidates = [f"{year:04d}-{month:02d}-{day:02d}"] if month <= 12 and day <= 31 else []
+        formats = ["%Y-%m-%d"]
+    else:
+        cleaned = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", text, flags=re.IGNORECASE)
+        candidates = [" ".join(cleaned.replace(",", " ").split())]
+        formats = ["%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%Y/%m/%d"]
+    for candidate in candidates:
+        for fmt in formats:
+            try:
+                return datetime.strptime(candidate, fmt).date()
+            except ValueError:
+                continue
+    raise OrderError(f"{field}: cannot read {text!r} as a date. Use {_DATE_HELP}.")
+
+
+def parse_bool(value: Any, field: str = "value") -> bool | None:
+    """Read yes/no, true/false, y/n or 1/0 (any case); None for a blank value."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().casefold()
+    if text in _BLANK:
+        return None
+    if text in {"yes", "y", "true", "t", "1"}:
+        return True
+    if text in {"no", "n", "false", "f", "0"}:
+        return False
+    raise OrderError(f"{field}: {value!r} is not a yes/no value; write yes, no, true, false, "
+                     "1 or 0.")
+
+
+def _int(value: Any, field: str) -> int:
+    match = re.fullmatch(r"(\d+)(?:\.0+)?(?:\s*days?)?", str(value).strip(), re.IGNORECASE)
+    if not match or isinstance(value, bool):
+        raise OrderError(f"{field}: {value!r} is not a whole number; write it in digits, e.g. 2.")
+    return int(match.group(1))
+
+
+def _price(value: Any, field: str = "price") -> tuple[Decimal, str | None]:
+    """The amount and a currency code written with it ("US $12.50", "12,50 EUR", "€8")."""
+    text = str(value).strip().upper()
+    match = re.fullmatch(r"(US|[A-Z]{3})?\s*([$€£])?\s*(\d[\d.,]*)\s*([A-Z]{3})?", text)
+    number = match[3] if match else ""
+    if "," in number and "." in number:  # the last mark is the decimal one
+        mark = "." if number.rfind(".") > number.rfind(",") else ","
+        number = number.replace("," if mark == "." else ".", "").replace(",", ".")
+    elif re.fullmatch(r"\d{1,3}(,\d{3})+", number):
+        number = number.replace(",", "")
+    try:
+        amount = Decimal(number.replace(",", "."))
+    except InvalidOperation:
+        raise OrderError(f"{field}: {value!r} is not an amount; write digits with an optional "
+                         "currency, e.g. 12.50, US $12.50 or 12,50 EUR.") from None
+    symbol = {"€": "EUR", "£": "GBP", "US$": "USD"}.get((match[1] or "")[:2] + (match[2] or ""))
+    code = match[1] if match[1] and match[1] != "US" else match[4]
+    return amount, code or symbol
+
+
+_STATUS_ALIASES = {
+    "not_found": "not found, no information, no info, no tracking, pending, info received,"
+                 " label created",
+    "in_transit": "in transit, transit, shipped, on the way, out for delivery, dispatched,"
+                  " picked up, accepted, in transit abroad",
+    "delivered": "delivered, signed, signed for, received",
+    "returned": "returned, returned to sender, return to sender, returning",
+    "customs": "customs, customs hold, held by customs, in customs, customs clearance",
+}
+_STATUSES = {_key(alias): status for status, text in _STATUS_ALIASES.items()
+             for alias in (status, *text.split(","))}
+
+
+def _status(value: Any) -> str:
+    status = _STATUSES.get(_key(value))
+    if status is None:
+        raise OrderError(f"tracking_status: {value!r} is not a known status; use one of "
+                         f"{', '.join(TRACKING_STATUSES)}.")
+    return status
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    from babel import Locale
+
+    names = {name.casefold(): code for code, name in Locale("en").territories.items()
+             if re.fullmatch(r"[A-Z]{2}", code)}
+    return names | {"uk": "GB", "usa": "US", "great britain": "GB", "england": "GB"}
+
+
+def _country(value: Any) -> str:
+    text = str(value).strip()
+    if re.fullmatch(r"[A-Za-z]{2}", text):
+        return "GB" if text.upper() == "UK" else text.upper()
+    code = _country_names().get(text.casefold())
+    if code is None:
+        raise OrderError(f"destination_country: {value!r} is not a country I know; use the "
+                         "two-letter ISO code, e.g. BR, ES or US.")
+    return code
+
+
+_DATE_FIELDS = {"order_date", "ship_date", "delivered_date", "dispute_opened"}
+
+
+def _parse(name: str, value: Any, dayfirst: bool) -> Any:
+    if value is None or (isinstance(value, str) and value.strip().casefold() in _BLANK):
+        return None
+    if name in _DATE_FIELDS:
+        return parse_date(value, name, dayfirst=dayfirst)
+    if name in {"quantity", "promised_days"}:
+        return _int(value, name)
+    parsers = {"price": _price, "domestic": parse_bool}
+    if name in parsers:
+        return parsers[name](value, name)
+    if name == "tracking_status":
+        return _status(value)
+    if name == "destination_country":
+        return _country(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text.upper() if name in {"currency", "tracking_number"} else text
+
+
+def _read_json(path: Path) -> Any:
+    if not path.is_file():
+        raise OrderError(f"order file not found: {path}; check the path.")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise OrderError(f"{path}: not valid UTF-8 JSON ({exc}); fix the file or export "
+                         "it again.") from None
+
+
+def _rows(path: Path) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """(row number, row) for a CSV export (header is row 1) or a JSON list of objects."""
+    if not path.is_file():
+        raise OrderError(f"orders file not found: {path}; check the path, or export the orders "
+                         "as CSV.")
+    if path.suffix.casefold() == ".json":
+        data = _read_json(path)
+        for number, item in enumerate(data if isinstance(data, list) else [data], start=1):
+            if not isinstance(item, dict):
+                raise OrderError(f"{path}, item {number}: expected an object of order fields.")
+            yield number, item
+        return
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise OrderError(f"{path}: not UTF-8 text; save the export as 'CSV UTF-8'.") from None
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    columns = [c for c in reader.fieldnames or [] if c is not None]
+    if "order_id" not in canonical_columns(columns).values():
+        raise OrderError(f"{path}: no order-id column; found columns: {', '.join(columns)}. "
+                         "Name the order number column 'order_id' or 'Order ID'.")
+    for number, row in enumerate(reader, start=2):
+        yield number, {k: v for k, v in row.items() if k is not None}
+
+
+def _id_key(order_id: Any) -> str:
+    return str(order_id).strip().lstrip("#").strip().casefold()
+
+
+def read_orders(path: str | Path, *, dayfirst: bool = False) -> list[Order]:
+    """Every order in a CSV export (aliases allowed) or a JSON list; errors name the row."""
+    orders = []
+    for number, row in _rows(Path(path)):
+        try:
+            orders.append(Order.from_dict(row, dayfirst=dayfirst))
+        except OrderError as exc:
+            raise OrderError(f"{path}, row {number}: {exc}") from None
+    return orders
+
+
+def find_order(path: str | Path, order_id: str, *, dayfirst: bool = False) -> Order:
+    """The order with this id (a leading '#' is ignored); only that row is parsed."""
+    count = 0
+    for number, row in _rows(Path(path)):
+        count += 1
+        column = next((c for c, n in canonical_columns(row).items() if n == "order_id"), None)
+        if column is not None and row[column] is not None and \
+                _id_key(row[column]) == _id_key(order_id):
+            try:
+                return Order.from_dict(row, dayfirst=dayfirst)
+            except OrderError as exc:
+                raise OrderError(f"{path}, row {number}: {exc}") from None
+    raise OrderError(f"order {order_id!r} not found in {path} ({count} orders); check the "
+                     "number or export a newer orders file.")
+
+
+@dataclass(frozen=True)
+class CarrierPromise:
+    """A carrier table row: the promised delivery time and the usual range, in days."""
+
+    name: str
+    promised_days: int
+    usual_min_days: int | None
+    usual_max_days: int | None
+
+
+def _carrier_row(row: dict[str, str]) -> tuple[str, tuple[str, ...], str, CarrierPromise]:
+    services = tuple(_key(s) for s in row["service"].split("|") if s.strip())
+    usual = [int(row[k]) if row[k] else None for k in ("usual_min_days", "usual_max_days")]
+    name = " ".join(p for p in (row["carrier"], row["service"].split("|")[0],
+                                row["destination_country"]) if p)
+    promise = CarrierPromise(name, int(row["promised_days"]), *usual)
+    return _key(row["carrier"]), services, row["destination_country"].upper(), promise
+
+
+@lru_cache(maxsize=4)
+def _carrier_rows(path: str) -> tuple[tuple[str, tuple[str, ...], str, CarrierPromise], ...]:
+    rows = []
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            for number, row in enumerate(csv.DictReader(fh), start=2):
+                try:
+                    rows.append(_carrier_row(row))
+                except (KeyError, ValueError, AttributeError) as exc:
+                    raise DataError(
+                        f"{path}, row {number}: cannot read the carrier table ({exc!r}); it "
+                        "needs the columns carrier, service, destination_country, "
+                        "promised_days, usual_min_days, usual_max_days, with whole numbers of "
+                        "days.") from None
+    except OSError as exc:
+        raise DataError(f"cannot open the carrier table {path} ({exc}); restore "
+                        "data/carriers.csv.") from None
+    # A row for the buyer's country beats the carrier's general row.
+    return tuple(sorted(rows, key=lambda r: r[2] == ""))
+
+
+def carrier_promise(carrier: str | None, service: str | None = None,
+                    country: str | None = None, *,
+                    path: str | Path | None = None) -> CarrierPromise | None:
+    """The carrier table's promise for this carrier/service/country, or None if not listed."""
+    text = _key(f"{carrier or ''} {service or ''}")
+    if not text:
+        return None
+    for row_carrier, services, row_country, promise in _carrier_rows(str(path or CARRIERS_CSV)):
+        if (row_carrier in text and (not services or any(s in text for s in services))
+                and row_country in ("", (country or "").upper())):
+            return promise
+    return None
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What an order's dates mean on a given day. None means not known.
+
+    ``days_left`` and ``days_overdue`` count to or past ``promised_date`` (ship_date plus the
+    promised days); only one of them is set, and neither once the parcel is delivered.
+    ``promised_source`` is "order", "carrier table" or None, and ``promise_note`` says why
+    there is no promise when there is none.
+    """
+
+    today: date
+    shipped: bool
+    delivered: bool
+    days_since_order: int | None = None
+    days_since_shipment: int | None = None
+    days_in_transit: int | None = None
+    promised_days: int | None = None
+    promised_source: str | None = None
+    promise_note: str | None = None
+    usual_min_days: int | None = None
+    usual_max_days: int | None = None
+    promised_date: date | None = None
+    days_left: int | None = None
+    days_overdue: int | None = None
+    dispute_open: bool = False
+    response_deadline: date | None = None
+    escalation_date: date | None = None
+
+    @property
+    def usual_days(self) -> tuple[int, int] | None:
+        if self.usual_min_days is None or self.usual_max_days is None:
+            return None
+        return (self.usual_min_days, self.usual_max_days)
+
+
+def facts(order: Order, today: date | None = None) -> OrderFacts:
+    """Derive days in transit, the promised date, days left/overdue and dispute deadlines."""
+    today = today or date.today()
+    status = order.tracking_status
+    delivered = status == "delivered" or order.delivered_date is not None
+    shipped = order.ship_date is not None or status in {"in_transit", "delivered", "customs",
+                                                        "returned"}
+    table = carrier_promise(order.carrier, order.service, order.destination_country)
+    values: dict[str, Any] = {"today": today, "shipped": shipped, "delivered": delivered}
+    if table:
+        values.update(usual_min_days=table.usual_min_days, usual_max_days=table.usual_max_days)
+    if order.promised_days is not None:
+        values.update(promised_days=order.promised_days, promised_source="order")
+    elif table:
+        values.update(promised_days=table.promised_days, promised_source="carrier table")
+    elif order.carrier or order.service:
+        what = " ".join(p for p in (order.carrier, order.service) if p)
+        values["promise_note"] = (f"no promised delivery time: {what!r} is not in the carrier "
+                                  "table and the order sets none")
+    else:
+        values["promise_note"] = "no promised delivery time: the order names no carrier"
+    if order.order_date:
+        values["days_since_order"] = (today - order.order_date).days
+    if order.ship_date:
+        values["days_since_shipment"] = (today - order.ship_date).days
+        values["days_in_transit"] = ((order.delivered_date or today) - order.ship_date).days
+        if values.get("promised_days") is not None:
+            promised_date = order.ship_date + timedelta(days=values["promised_days"])
+            values["promised_date"] = promised_date
+            if not delivered:
+                gap = (promised_date - today).days
+                values["days_left" if gap >= 0 else "days_overdue"] = abs(gap)
+    elif "promise_note" not in values:
+        values["promise_note"] = "no promised delivery date: the ship date is unknown"
+    if order.dispute_opened:
+        values.update(dispute_open=True,
+                      response_deadline=order.dispute_opened + timedelta(days=RESPONSE_DAYS),
+                      escalation_date=order.dispute_opened + timedelta(days=ESCALATION_DAY))
+    return OrderFacts(**values)
+
+
+FACT_FIELDS: tuple[str, ...] = (*(f.name for f in fields(OrderFacts)), "usual_days")
+
+_TRACKING = re.compile(
+    r"\b(1Z[0-9A-Z]{16}|YT\d{16}|[A-Z]{2}\d{9,14}[A-Z]{2})\b"
+    r"|tracking\s*(?:number|no\.?|num|code|id|#)?\s*(?:is|:|#)?\s*\b([A-Z0-9]*\d[A-Z0-9]{8,29})\b",
+    re.IGNORECASE)
+_NOT_MONEY = r"(?![\d.,]*\d)(?!\s*(?:usd|eur|gbp|dollars?|euros?|pounds?|[$€£]))"
+_ORDER_PATTERNS = (
+    re.compile(r"\border\s*(?:number|no\.?|num|id|#)?\s*(?:is|:|-)?\s*#?\s*(\d{4,20})\b"
+               + _NOT_MONEY, re.IGNORECASE),
+    re.compile(r"(?<![\w&#])#\s?(\d{3,12})\b" + _NOT_MONEY),
+    re.compile(r"\b(\d{3}-\d{7}-\d{7})\b"),
+    re.compile(r"(?<![\d+])\b((?!00)\d{13,20})\b" + _NOT_MONEY),
+)
+_PHONE_WORDS = re.compile(
+    r"\b(phone|tel|mobile|cell|whats\s?app|call|contact|sms)\b\W*(\w+\W*){0,3}$", re.IGNORECASE)
+
+
+def extract_ids(message: str) -> dict[str, str]:
+    """Order and tracking numbers written in a buyer's message: keys present only when found.
+
+    Phone numbers (after "+", "00" or words like "phone"/"call") and amounts are not taken.
+
+    >>> extract_ids("Order #1043 still not here, tracking LP00123456789CN. Call +34 612 345 678")
+    {'order_id': '1043', 'tracking_number': 'LP00123456789CN'}
+    """
+    found: dict[str, str] = {}
+    taken: list[range] = []
+    for match in _TRACKING.finditer(message):
+        group = 1 if match.group(1) else 2
+        found.setdefault("tracking_number", match.group(group).upper())
+        taken.append(range(*match.span(group)))
+    for pattern in _ORDER_PATTERNS:
+        for match in pattern.finditer(message):
+            start, end = match.span(1)
+            if any(start in r or end - 1 in r for r in taken):
+                continue
+            # "order 12345678" is explicit; a bare or '#' number near "phone" is not an order.
+            if pattern is not _ORDER_PATTERNS[0] and _PHONE_WORDS.search(
+                    message[max(0, start - 40):start]):
+                continue
+            found.setdefault("order_id", match.group(1))
+            break
+        if "order_id" in found:
+            break
+    return {key: found[key] for key in ("order_id", "tracking_number") if key in found}
