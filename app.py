@@ -1,18 +1,13 @@
-"""Streamlit entry point: `streamlit run app.py`."""
+"""Streamlit entry point: `streamlit run app.py` (or `make run`). A router over three pages."""
 
 import streamlit as st
 
-from assistant.registry import get_model
+st.set_page_config(page_title="Reply assistant", page_icon=":material/support_agent:",
+                   layout="wide")
 
-
-@st.cache_resource
-def model():
-    return get_model()
-
-
-st.set_page_config(page_title="Reply assistant", layout="wide")
-st.title("Reply assistant")
-text = st.text_area("Buyer message", key="message")
-if text.strip():
-    p = model().predict([text])[0]
-    st.metric("Scenario", p.label, f"{p.confidence:.0%}")
+pages = [
+    st.Page("pages/reply.py", title="Reply", icon=":material/forum:", default=True),
+    st.Page("pages/batch.py", title="Batch", icon=":material/table_view:"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+]
+st.navigation(pages).run()

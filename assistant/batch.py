@@ -27,7 +27,8 @@ from .dataset import TEXT_COLUMNS, csv_chunks, find_column
 from .errors import DataError
 from .model import Model
 
-RESULT_COLUMNS = ("label", "confidence", "alt_label", "alt_confidence", "needs_review")
+RESULT_COLUMNS = ("label", "confidence", "alt_label", "alt_confidence", "needs_review",
+                  "language")
 INPUT_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".parquet")
 OUTPUT_SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -262,10 +263,29 @@ class Classifier:
                 alt = p.alternatives[0] if p.alternatives else None
                 self.cache[p.text] = (p.label, round(p.confidence, 4),
                                       alt.label if alt else "",
-                                      round(alt.confidence, 4) if alt else 0.0, p.needs_review)
-        empty = (EMPTY_LABEL, 0.0, "", 0.0, True)
+                                      round(alt.confidence, 4) if alt else 0.0, p.needs_review,
+                                      p.language)
+        empty = (EMPTY_LABEL, 0.0, "", 0.0, True, "other")
         rows = [self.cache.get(t, empty) if t.strip() else empty for t in texts]
         return pd.DataFrame(rows, columns=list(RESULT_COLUMNS), index=texts.index)
+
+
+def classify_frame(frame: pd.DataFrame, model: Model, *, text_column: str | None = None,
+                   chunk_rows: int = 5000, progress: Callable[[float], None] | None = None,
+                   notes: list[str] | None = None) -> pd.DataFrame:
+    """A table already in memory (an upload) with the result columns added, in chunks so a
+    caller can show progress."""
+    column = find_column(frame.columns, text_column, TEXT_COLUMNS, role="text")
+    clf = Classifier(model, jobs=1)
+    parts = []
+    for start in range(0, len(frame), chunk_rows):
+        parts.append(clf.results(frame[column].iloc[start:start + chunk_rows]))
+        if progress:
+            progress(min(1.0, (start + chunk_rows) / len(frame)))
+    results = pd.concat(parts) if parts else clf.results(frame[column])
+    renamed = frame.rename(columns=rename_clashes(frame.columns, notes if notes is not None
+                                                  else []))
+    return pd.concat([renamed, results], axis=1)
 
 
 # ---------------------------------------------------------------- writing

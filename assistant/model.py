@@ -148,10 +148,14 @@ class Model:
 
 @dataclass
 class TrainResult:
+    """A trained model, its figures on the held-out rows, and those rows (to compare other
+    models on exactly the same messages)."""
+
     model: Model
     holdout: dict[str, Any]
     seconds: float
-    warnings: list[str] = field(default_factory=list)
+    holdout_texts: list[str] = field(default_factory=list)
+    holdout_labels: list[str] = field(default_factory=list)
 
 
 def data_hash(texts: Sequence[str], labels: Sequence[str]) -> str:
@@ -271,7 +275,8 @@ def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
         "versions": library_versions(),
     }
     step(1.0, "done")
-    return TrainResult(Model(pipeline, card), held, seconds)
+    return TrainResult(Model(pipeline, card), held, seconds, list(x_hold),
+                       [str(v) for v in y_hold])
 
 
 def library_versions() -> dict[str, str]:

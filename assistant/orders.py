@@ -344,8 +344,14 @@ def read_orders(path: str | Path, *, dayfirst: bool = False) -> list[Order]:
 
 def find_order(path: str | Path, order_id: str, *, dayfirst: bool = False) -> Order:
     """The order with this id (a leading '#' is ignored); only that row is parsed."""
+    return find_order_in(_rows(Path(path)), order_id, dayfirst=dayfirst, where=str(path))
+
+
+def find_order_in(rows: Iterable[tuple[int, Mapping[str, Any]]], order_id: str, *,
+                  dayfirst: bool = False, where: str = "the orders") -> Order:
+    """The order with this id among (row number, row) pairs, e.g. an uploaded export."""
     count = 0
-    for number, row in _rows(Path(path)):
+    for number, row in rows:
         count += 1
         column = next((c for c, n in canonical_columns(row).items() if n == "order_id"), None)
         if column is not None and row[column] is not None and \
@@ -353,8 +359,8 @@ def find_order(path: str | Path, order_id: str, *, dayfirst: bool = False) -> Or
             try:
                 return Order.from_dict(row, dayfirst=dayfirst)
             except OrderError as exc:
-                raise OrderError(f"{path}, row {number}: {exc}") from None
-    raise OrderError(f"order {order_id!r} not found in {path} ({count} orders); check the "
+                raise OrderError(f"{where}, row {number}: {exc}") from None
+    raise OrderError(f"order {order_id!r} not found in {where} ({count} orders); check the "
                      "number or export a newer orders file.")
 
 

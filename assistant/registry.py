@@ -6,8 +6,10 @@ named models, and the active one.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sklearn
@@ -70,10 +72,67 @@ def build_default(*, say: Callable[[str], None] = _say, force: bool = False) -> 
 
 
 def get_model(name: str | None = None, *, say: Callable[[str], None] = _say) -> m.Model:
-    """The named model; the default (built or rebuilt as needed) when no name is given."""
-    if name in (None, "", DEFAULT):
+    """The named model; with no name the active one (the default unless another was
+    activated), building the default from the shipped data when it is missing or stale."""
+    name = name or active_name()
+    if name in ("", DEFAULT):
         return build_default(say=say)
     return m.load(name)
+
+
+# ---------------------------------------------------------------- versions and the active one
+
+ACTIVE_FILE = "active.json"
+
+
+def _active_state() -> dict:
+    path = m.models_dir() / ACTIVE_FILE
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        return state if isinstance(state, dict) else {}
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def active_name() -> str:
+    """The model agents use now: ``models/active.json``, else the default."""
+    return str(_active_state().get("name") or DEFAULT)
+
+
+def _write_state(state: dict) -> None:
+    m._atomic_write(m.models_dir() / ACTIVE_FILE,
+                    lambda fh: fh.write(json.dumps(state, indent=2).encode()))
+
+
+def activate(name: str) -> None:
+    """Make ``name`` the active model (one atomic file rename: replies in progress finish on
+    the model they started with; the next one uses the new model)."""
+    if name != DEFAULT:
+        m.load(name)  # refuse a missing, damaged or incompatible model before switching
+    state = _active_state()
+    current = state.get("name") or DEFAULT
+    if current == name:
+        return
+    history = [*state.get("history", []), current][-20:]
+    _write_state({"name": name, "history": history,
+                  "activated": datetime.now(UTC).isoformat(timespec="seconds")})
+
+
+def rollback() -> str:
+    """Re-activate the model that was active before the current one; returns its name."""
+    state = _active_state()
+    history = list(state.get("history", []))
+    if not history:
+        raise ModelError("nothing to roll back to: no model was active before this one")
+    previous = history.pop()
+    _write_state({"name": previous, "history": history,
+                  "activated": datetime.now(UTC).isoformat(timespec="seconds")})
+    return previous
+
+
+def new_version_name() -> str:
+    """A fresh, sortable model name for a retrained version."""
+    return "v" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
 
 
 def list_models() -> list[dict]:

@@ -48,7 +48,8 @@ ENV_VAR = "ASSISTANT_TEMPLATES"
 SUFFIX = ".txt.j2"
 DEFAULT_LANG = "en"
 # British English writes "11 January 2026" and "US$12.50": unambiguous for buyers anywhere.
-LOCALES: dict[str, str] = {"en": "en_GB"}
+LOCALES: dict[str, str] = {"en": "en_GB", "es": "es_ES", "pt": "pt_BR", "fr": "fr_FR",
+                           "de": "de_DE", "ru": "ru_RU"}
 # Labels answered with another label's template (checked by check_templates); any other label
 # without a template gets the holding reply FALLBACK_LABEL.
 FALLBACKS: dict[str, str] = {}
@@ -122,8 +123,11 @@ def _money_filter(ctx: Context, value: Any, currency: str | None = None) -> str:
 def _days_filter(ctx: Context, value: Any) -> str:
     if not isinstance(value, int):
         return str(value)
-    return format_unit(value, "duration-day", length="long",
-                       locale=ctx.resolve("locale") or "en_GB")
+    locale = ctx.resolve("locale") or "en_GB"
+    text = format_unit(value, "duration-day", length="long", locale=locale)
+    if "duration-day" in text:  # Babel does not follow CLDR's long->short alias for pt
+        text = format_unit(value, "duration-day", length="short", locale=locale)
+    return text
 
 
 @lru_cache(maxsize=32)

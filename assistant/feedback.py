@@ -1,0 +1,110 @@
+"""Agents' saved replies and corrections, in SQLite, exported as labelled data for retraining.
+
+Each save opens its own connection (WAL mode, busy timeout), so several agents (threads of one
+Streamlit server, or several processes) can save at once and every row is kept.
+
+>>> store = FeedbackStore("data/feedback.sqlite3")                     # doctest: +SKIP
+>>> store.save(message="parcel came empty", predicted_label="empty_package",
+...            confidence=0.93, final_label="empty_package", reply="Dear...")  # doctest: +SKIP
+1
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import DataError
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "feedback.sqlite3"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created TEXT NOT NULL,
+    message TEXT NOT NULL,
+    predicted_label TEXT,
+    confidence REAL,
+    final_label TEXT NOT NULL,
+    order_id TEXT,
+    reply TEXT,
+    language TEXT,
+    agent TEXT
+);
+CREATE INDEX IF NOT EXISTS feedback_created ON feedback (created);
+"""
+
+
+def default_path() -> Path:
+    """``$ASSISTANT_FEEDBACK_DB``, else ``data/feedback.sqlite3``."""
+    return Path(os.environ.get("ASSISTANT_FEEDBACK_DB") or DEFAULT_PATH)
+
+
+class FeedbackStore:
+    """The feedback database at ``path`` (created on first use)."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path) if path else default_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(self._connect()) as db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise DataError(f"cannot open the feedback database {self.path}: {exc}; check the "
+                            "path (ASSISTANT_FEEDBACK_DB) and that its folder is writable"
+                            ) from None
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA busy_timeout=30000")
+        return db
+
+    def save(self, *, message: str, final_label: str, predicted_label: str | None = None,
+             confidence: float | None = None, order_id: str | None = None,
+             reply: str | None = None, language: str | None = None,
+             agent: str | None = None) -> int:
+        """Store one reviewed message; returns its id. The row is committed when this returns."""
+        if not str(message).strip():
+            raise DataError("nothing to save: the message is empty")
+        if not str(final_label).strip():
+            raise DataError("choose the scenario before saving")
+        row = (datetime.now(UTC).isoformat(timespec="seconds"), str(message), predicted_label,
+               None if confidence is None else float(confidence), str(final_label), order_id,
+               reply, language, agent)
+        with closing(self._connect()) as db:
+            cur = db.execute(
+                "INSERT INTO feedback (created, message, predicted_label, confidence, "
+                "final_label, order_id, reply, language, agent) VALUES (?,?,?,?,?,?,?,?,?)", row)
+            return int(cur.lastrowid)
+
+    def frame(self) -> pd.DataFrame:
+        """Every saved row, oldest first."""
+        with closing(self._connect()) as db:
+            return pd.read_sql_query("SELECT * FROM feedback ORDER BY id", db)
+
+    def count(self) -> int:
+        with closing(self._connect()) as db:
+            return int(db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0])
+
+    def labelled(self) -> pd.DataFrame:
+        """The saved messages as training data (text, label): the agents' final labels, the
+        latest answer winning when a message was saved more than once."""
+        frame = self.frame()
+        if frame.empty:
+            return pd.DataFrame({"text": [], "label": []}, dtype=object)
+        out = frame.rename(columns={"message": "text", "final_label": "label"})
+        out["text"] = out["text"].astype(str).str.strip()
+        return out.drop_duplicates("text", keep="last")[["text", "label"]].reset_index(drop=True)
+
+    def export_csv(self, target: str | os.PathLike) -> int:
+        """Write the labelled corrections as a CSV that `assistant train` accepts."""
+        from .datacheck import write_csv_atomic
+
+        frame = self.labelled()
+        write_csv_atomic(frame, Path(target))
+        return len(frame)

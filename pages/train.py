@@ -1,0 +1,156 @@
+"""Train page: retrain on labelled files and agents' corrections, compare, activate, roll back."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from assistant import AssistantError, registry
+from assistant import model as m
+from assistant.dataset import Table, check_labelled, labelled_frame, read_labelled, validated
+from assistant.reports import confusion_figure
+
+st.title("Train and manage models")
+
+# ---------------------------------------------------------------- the active model
+active = registry.active_name()
+try:
+    card = m.read_card(active) if active != registry.DEFAULT else ui.model().card
+except AssistantError as exc:
+    card = {}
+    st.error(f"The active model {active!r} cannot be read: {exc}")
+with st.container(border=True):
+    st.markdown(f"**Active model: `{active}`**")
+    if card:
+        hold = card.get("holdout", {})
+        a, b, c, d = st.columns(4)
+        a.metric("Labels", len(card.get("labels", [])))
+        b.metric("Training messages", f"{card.get('rows', 0):,}")
+        c.metric("Held-out accuracy", f"{hold.get('accuracy', 0):.1%}")
+        d.metric("Held-out macro-F1", f"{hold.get('macro_f1', 0):.1%}")
+        st.caption(f"Built {card.get('created', '?')} with scikit-learn "
+                   f"{card.get('versions', {}).get('scikit-learn', '?')}; labels: "
+                   f"{', '.join(card.get('labels', []))}")
+
+# ---------------------------------------------------------------- data
+st.subheader("1. Training data")
+uploads = st.file_uploader("Labelled CSV/TSV files (a text column and a label column)",
+                           type=["csv", "tsv"], accept_multiple_files=True, key="train_upload")
+store = ui.feedback()
+saved = store.count()
+use_shipped = st.toggle("Include the shipped training data", value=True, key="train_shipped")
+use_feedback = st.toggle(f"Include the agents' saved corrections ({saved})", value=saved > 0,
+                         key="train_feedback", disabled=saved == 0)
+st.download_button("Export the saved corrections as a labelled CSV",
+                   store.labelled().to_csv(index=False), file_name="corrections.csv",
+                   mime="text/csv", key="export_feedback", disabled=saved == 0,
+                   icon=":material/download:")
+
+frames, sources, problems = [], [], []
+for upload in uploads or []:
+    try:
+        table: Table = ui.table(upload.getvalue(), upload.name)
+        part = labelled_frame(table)
+    except AssistantError as exc:
+        problems.append({"file": upload.name, "row": None, "problem": str(exc)})
+        continue
+    # Row problems per file here; label-level ones are judged on all the data together below.
+    found = [p for p in check_labelled(part, min_examples=1) if p.row is not None]
+    problems += [{"file": upload.name, "row": p.row, "problem": p.message} for p in found]
+    frames.append(part)
+    sources.append(upload.name)
+if use_shipped:
+    shipped = read_labelled(registry.default_data_paths()).frame
+    frames.append(shipped.assign(row=range(2, len(shipped) + 2), source="shipped data"))
+    sources.append("shipped data")
+if use_feedback and saved:
+    corrections = store.labelled()
+    frames.append(corrections.assign(row=None, source="corrections"))
+    sources.append("corrections")
+if not frames and not problems:
+    ui.stop_with("Upload labelled files, or include the shipped data or the corrections.")
+if problems:
+    st.error(f"{len(problems)} problem(s) in the uploaded files: fix them and upload again.")
+    st.dataframe(pd.DataFrame(problems), hide_index=True, key="train_problems")
+    st.stop()
+combined = pd.concat(frames, ignore_index=True)
+try:
+    data = validated(combined, sources)
+except AssistantError as exc:
+    ui.stop_with(str(exc), "error")
+counts = data.frame["label"].value_counts()
+st.success(f"{len(data.frame):,} messages, {len(counts)} labels, from {', '.join(sources)}.")
+for warning in data.warnings:
+    st.caption(warning)
+
+# ---------------------------------------------------------------- train
+st.subheader("2. Train")
+if st.button("Train a new version", type="primary", key="train_go", icon=":material/play_arrow:"):
+    bar = st.progress(0.0, text="Starting…")
+    try:
+        result = m.train(data.texts, data.labels, name=registry.new_version_name(),
+                         sources=sources, progress=lambda f, msg: bar.progress(f, text=msg))
+    except AssistantError as exc:
+        ui.stop_with(f"Training failed: {exc}", "error")
+    current = ui.model()
+    baseline = m.evaluate(current, result.holdout_texts, result.holdout_labels)
+    st.session_state["trained"] = (result, baseline, active)
+    bar.empty()
+
+if "trained" in st.session_state:
+    result, baseline, against = st.session_state["trained"]
+    new = result.holdout
+    st.markdown(f"**New version `{result.model.name}`** vs active **`{against}`** on the same "
+                f"{new['rows']} held-out messages (never used to train the new version):")
+    a, b = st.columns(2)
+    a.metric("Accuracy", f"{new['accuracy']:.1%}", f"{new['accuracy'] - baseline['accuracy']:+.1%}")
+    b.metric("Macro-F1", f"{new['macro_f1']:.1%}", f"{new['macro_f1'] - baseline['macro_f1']:+.1%}")
+    table = pd.DataFrame({
+        "label": list(new["per_label"]),
+        "precision": [r["precision"] for r in new["per_label"].values()],
+        "recall": [r["recall"] for r in new["per_label"].values()],
+        "F1 new": [r["f1"] for r in new["per_label"].values()],
+        "F1 active": [baseline["per_label"].get(k, {}).get("f1", 0.0) for k in new["per_label"]],
+        "support": [r["support"] for r in new["per_label"].values()],
+    })
+    left, right = st.columns([1, 1])
+    left.dataframe(table, hide_index=True, key="train_table")
+    with right:
+        predicted = [p.label for p in result.model.predict(result.holdout_texts, languages=False)]
+        st.pyplot(confusion_figure(result.holdout_labels, predicted), clear_figure=True)
+    if st.button("Save and activate this version", key="train_activate",
+                 icon=":material/rocket_launch:"):
+        try:
+            m.save(result.model, result.model.name)
+            registry.activate(result.model.name)
+        except AssistantError as exc:
+            ui.stop_with(str(exc), "error")
+        del st.session_state["trained"]
+        st.success(f"`{result.model.name}` is now active; agents get it on their next message.")
+        st.rerun()
+
+# ---------------------------------------------------------------- versions
+st.subheader("3. Versions")
+cards = registry.list_models()
+if cards:
+    st.dataframe(pd.DataFrame([{
+        "name": c["name"], "active": "●" if c["name"] == active else "",
+        "labels": len(c.get("labels", [])), "messages": c.get("rows"),
+        "held-out accuracy": c.get("holdout", {}).get("accuracy"), "created": c.get("created"),
+    } for c in cards]), hide_index=True, key="versions_table")
+    names = [c["name"] for c in cards]
+    pick = st.selectbox("Version", names, key="version_pick")
+    v1, v2 = st.columns(2)
+    if v1.button("Activate", key="version_activate", disabled=pick == active):
+        try:
+            registry.activate(pick)
+            st.rerun()
+        except AssistantError as exc:
+            st.error(str(exc))
+    if v2.button("Roll back to the previous model", key="version_rollback"):
+        try:
+            st.toast(f"Rolled back to {registry.rollback()}")
+            st.rerun()
+        except AssistantError as exc:
+            st.error(str(exc))

@@ -1,0 +1,66 @@
+"""Streamlit plumbing shared by the pages: cached model and detector, feedback store, uploads.
+
+Only Streamlit glue lives here; every decision is made by the ``assistant`` library.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant import registry
+from assistant.dataset import read_table
+from assistant.feedback import FeedbackStore, default_path
+from assistant.model import Model, read_card
+from assistant.scenarios import LABELS, title
+
+# The page refuses uploads above this many rows and points to `assistant batch` instead.
+MAX_PAGE_ROWS = 200_000
+
+
+@st.cache_resource(show_spinner="Loading the model…")
+def _load(name: str, created: str) -> Model:
+    # Keyed on the card's creation time: a retrained or re-activated model is loaded on the
+    # next run, while a run in progress keeps the object it already holds (never mutated).
+    return registry.get_model(name)
+
+
+def model() -> Model:
+    """The active model (building the default on first use)."""
+    name = registry.active_name()
+    try:
+        created = read_card(name).get("created", "")
+    except Exception:  # missing: get_model builds it (default) or reports the problem
+        created = ""
+    return _load(name, created)
+
+
+@st.cache_resource
+def _feedback(path: str) -> FeedbackStore:
+    return FeedbackStore(path)
+
+
+def feedback() -> FeedbackStore:
+    """The feedback database (``$ASSISTANT_FEEDBACK_DB`` or data/feedback.sqlite3)."""
+    return _feedback(str(default_path()))
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=8)
+def table(data: bytes, name: str):
+    """An uploaded table, parsed once per distinct upload."""
+    return read_table(data, name=name)
+
+
+def scenario_options(labels=None) -> list[str]:
+    """Labels of the active model, the default set's order first."""
+    labels = list(labels or LABELS)
+    known = [lab for lab in LABELS if lab in labels]
+    return known + sorted(lab for lab in labels if lab not in known)
+
+
+def fmt_label(label: str) -> str:
+    return f"{title(label)} ({label})"
+
+
+def stop_with(message: str, kind: str = "info") -> None:
+    getattr(st, kind)(message)
+    st.stop()
