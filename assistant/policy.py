@@ -124,6 +124,16 @@ def _always(s: Situation) -> bool:
     return True
 
 
+def _unshipped(s: Situation) -> bool:
+    """Known not to have shipped: an order date but no ship date or tracking movement.
+
+    An order that only carries numbers (say, picked from the buyer's message) says nothing
+    about shipment, so it never counts as unshipped.
+    """
+    return (s.order is not None and s.order.order_date is not None and not s.fact("shipped")
+            and s.status in (None, "not_found"))
+
+
 def _overdue(s: Situation) -> int:
     return s.fact("days_overdue") or 0
 
@@ -148,7 +158,7 @@ RULES: tuple[Rule, ...] = (
          "Tracking shows the parcel held by customs: the buyer should contact customs with the "
          "documents asked for; offer an invoice.", "customs_hold"),
     Rule("no_tracking_information", _TRANSIT,
-         lambda s: s.status == "not_found" or (s.order is not None and not s.fact("shipped")),
+         lambda s: s.status == "not_found" or _unshipped(s),
          "reissue_or_refund", "No tracking information: apologise and offer a reissue (the "
          "dispute must be cancelled first; protection can be extended 30 days) or a refund.",
          "no_tracking_update"),
@@ -204,11 +214,9 @@ RULES: tuple[Rule, ...] = (
     Rule("shipping_method_changed", _labels("shipping_method_changed"), _always,
          "refund_extra_fee", "Shipped another way than chosen: if the buyer was charged an "
          "extra fee, refund that amount."),
-    Rule("cancel_before_shipment", _labels("cancel_order"),
-         lambda s: s.order is not None and not s.fact("shipped"), "cancel_and_refund",
+    Rule("cancel_before_shipment", _labels("cancel_order"), _unshipped, "cancel_and_refund",
          "Not shipped yet: cancel the order and refund in full."),
-    Rule("address_before_shipment", _labels("change_address"),
-         lambda s: s.order is not None and not s.fact("shipped"), "update_address",
+    Rule("address_before_shipment", _labels("change_address"), _unshipped, "update_address",
          "Not shipped yet: update the address and confirm it with the buyer before shipping."),
     Rule("domestic_after_shipment", _AFTER_SALE,
          lambda s: s.fact("shipped") and s.domestic is True, "intercept",

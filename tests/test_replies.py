@@ -54,7 +54,8 @@ GOLDEN_CASES: dict[str, tuple[str, dict]] = {
     "no_tracking": ("no_tracking_update", FULL | DISPUTE | {"tracking_status": "not_found"}),
     "returned_to_sender": ("returned_to_sender", FULL | {"tracking_status": "returned"}),
     "customs_tax": ("customs_charge", DELIVERED),
-    "cancel_before_shipment": ("cancel_order", {"order_id": "1043", "buyer_name": "Hannah",
+    "cancel_before_shipment": ("cancel_order", {"order_id": "1043", "order_date": "2026-02-14",
+                                                "buyer_name": "Hannah",
                                                 "price": "45.00", "currency": "USD"}),
     "cancel_after_international_shipment": ("cancel_order", FULL),
     "not_arrived_but_delivered": ("not_arrived", DELIVERED),
@@ -159,12 +160,14 @@ def test_agent_and_store_arguments_override_the_order() -> None:
 def test_dates_and_money_are_formatted_with_babel() -> None:
     delivered = _render("delivered_not_received", DELIVERED)
     assert "delivered on 11 January 2026" in delivered.text
-    cancel = _render("cancel_order", {"order_id": "1043", "price": "12.50", "currency": "USD"})
+    cancel = _render("cancel_order", {"order_id": "1043", "order_date": "2026-02-14",
+                                      "price": "12.50", "currency": "USD"})
     assert "(US$12.50)" in cancel.text
 
 
 def test_money_without_currency_asks_for_it() -> None:
-    reply = _render("cancel_order", {"order_id": "1043", "price": "12.50"})
+    reply = _render("cancel_order", {"order_id": "1043", "order_date": "2026-02-14",
+                                     "price": "12.50"})
     assert "(12.50 [currency])" in reply.text and reply.missing_fields == ("currency",)
 
 
@@ -182,9 +185,9 @@ def test_declared_fallback_is_used_and_accepted_by_the_check(
 
 
 def test_missing_language_falls_back_to_english() -> None:
-    reply = render("item_stained", lang="de", **SIGN)
+    reply = render("item_stained", lang="it", **SIGN)
     assert (reply.lang, reply.fallback) == ("en", True)
-    assert reply.note == "no 'de' templates; using English"
+    assert reply.note == "no 'it' templates; using English"
 
 
 def test_partial_translation_falls_back_per_template(tmp_templates: Path) -> None:
