@@ -259,7 +259,8 @@ class Classifier:
             self.cache.clear()
             todo = [t for t in unique if t.strip()]
         if todo:
-            for p in self.model.from_proba(todo, self._proba(todo), alternatives=1):
+            for p in self.model.from_proba(todo, self._proba(todo), alternatives=1,
+                                           languages="fast"):
                 alt = p.alternatives[0] if p.alternatives else None
                 self.cache[p.text] = (p.label, round(p.confidence, 4),
                                       alt.label if alt else "",

@@ -25,6 +25,8 @@ from typing import Any
 import joblib
 import numpy as np
 import sklearn
+from scipy import sparse
+from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, classification_report, f1_score
@@ -112,18 +114,36 @@ class Model:
         self.labels: tuple[str, ...] = tuple(str(c) for c in pipeline.classes_)
         t = card.get("thresholds", {})
         self.thresholds = Thresholds(**t) if t else Thresholds()
+        self._linear = _linear_parts(pipeline)
 
     @property
     def name(self) -> str:
         return self.card.get("name", "unnamed")
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        return self.pipeline.predict_proba([str(t) for t in texts])
+        """Class probabilities (columns in ``labels`` order)."""
+        texts = [str(t) for t in texts]
+        if self._linear is None:
+            return self.pipeline.predict_proba(texts)
+        # Same numbers as pipeline.predict_proba, in a few array operations: about twice as
+        # fast for a single message (no per-class Python loop, less input checking).
+        vectorizers, weights, intercept, a, b = self._linear
+        x = sparse.hstack([v.transform(texts) for v in vectorizers], format="csr")
+        p = expit(-(a * (x @ weights + intercept) + b))
+        if len(self.labels) == 2:
+            proba = np.column_stack([1.0 - p[:, 0], p[:, 0]])
+        else:
+            total = p.sum(axis=1, keepdims=True)
+            proba = np.divide(p, total, out=np.full_like(p, 1 / len(self.labels)),
+                              where=total != 0)
+        proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
+        return proba
 
     def predict(self, texts: Sequence[str], *, alternatives: int = 3,
-                languages: bool = True) -> list[Prediction]:
+                languages: str | None = "accurate") -> list[Prediction]:
         """Label, confidence, the next ``alternatives`` labels, needs_review and the message's
-        language, per message."""
+        language, per message. ``languages``: "accurate", "fast" (see language.detect) or
+        None (not detected)."""
         texts = [str(t) for t in texts]
         if not texts:
             return []
@@ -131,9 +151,10 @@ class Model:
                                languages=languages)
 
     def from_proba(self, texts: Sequence[str], proba: np.ndarray, *, alternatives: int = 3,
-                   languages: bool = True) -> list[Prediction]:
+                   languages: str | None = "accurate") -> list[Prediction]:
         order = np.argsort(-proba, axis=1)[:, : alternatives + 1]
-        detected = detect(texts) if languages else [(None, None)] * len(texts)
+        detected = (detect(texts, fast=languages == "fast") if languages
+                    else [(None, None)] * len(texts))
         out = []
         for text, row, idx, lang in zip(texts, proba, order, detected, strict=True):
             top = [Alternative(self.labels[i], float(row[i])) for i in idx]
@@ -144,6 +165,24 @@ class Model:
             out.append(Prediction(text, best.label, best.confidence, tuple(top[1:]), review,
                                   *lang))
         return out
+
+
+def _linear_parts(pipeline: Pipeline) -> tuple | None:
+    """The arrays of a features + sigmoid-calibrated linear pipeline, or None for any other."""
+    try:
+        features, clf = pipeline.named_steps["features"], pipeline.named_steps["clf"]
+        [calibrated] = clf.calibrated_classifiers_
+    except (KeyError, AttributeError, ValueError):
+        return None
+    estimator = calibrated.estimator
+    if (not isinstance(features, FeatureUnion) or features.transformer_weights
+            or calibrated.method != "sigmoid" or not hasattr(estimator, "coef_")
+            or list(estimator.classes_) != list(clf.classes_)):
+        return None
+    vectorizers = [t for _, t in features.transformer_list]
+    a = np.array([c.a_ for c in calibrated.calibrators])
+    b = np.array([c.b_ for c in calibrated.calibrators])
+    return vectorizers, np.asarray(estimator.coef_.T), estimator.intercept_, a, b
 
 
 @dataclass
@@ -196,7 +235,7 @@ def choose_thresholds(proba: np.ndarray, truth: np.ndarray, labels: Sequence[str
 
 def evaluate(model: Model, texts: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
     """Accuracy, macro-F1, per-label precision/recall/F1/support and the review rate."""
-    predictions = model.predict(texts, languages=False)
+    predictions = model.predict(texts, languages=None)
     return metrics(labels, [p.label for p in predictions], [p.needs_review for p in predictions])
 
 
@@ -253,7 +292,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
     thresholds, threshold_stats = choose_thresholds(proba, y_hold, probe.classes_,
                                                     target_precision)
     probe_model = Model(probe, {"thresholds": asdict(thresholds)})
-    predicted = probe_model.from_proba(x_hold, proba, languages=False)
+    predicted = probe_model.from_proba(x_hold, proba, languages=None)
     held = metrics(list(y_hold), [p.label for p in predicted], [p.needs_review for p in predicted])
     step(0.6, f"training the final model on all {len(texts)} rows")
     folds = int(max(2, min(5, counts.min())))

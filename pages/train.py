@@ -117,7 +117,7 @@ if "trained" in st.session_state:
     left, right = st.columns([1, 1])
     left.dataframe(table, hide_index=True, key="train_table")
     with right:
-        predicted = [p.label for p in result.model.predict(result.holdout_texts, languages=False)]
+        predicted = [p.label for p in result.model.predict(result.holdout_texts, languages=None)]
         st.pyplot(confusion_figure(result.holdout_labels, predicted), clear_figure=True)
     if st.button("Save and activate this version", key="train_activate",
                  icon=":material/rocket_launch:"):

@@ -147,3 +147,15 @@ def test_choose_thresholds_reaches_target():
     assert stats["reached"] and stats["precision"] == 1.0
     assert stats["coverage"] == pytest.approx(8 / 12)
     assert 0.55 < thresholds.min_confidence <= 0.9 or 0.1 < thresholds.min_margin <= 0.8
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_fast_probabilities_equal_the_pipeline(classes):
+    keep = [lab for lab in CORPUS][:classes]
+    texts = [t for lab in keep for t in CORPUS[lab]]
+    labels = [lab for lab in keep for _ in CORPUS[lab]]
+    model = m.train(texts, labels, holdout=0.25).model
+    assert model._linear is not None
+    probe = ["lost card", "balance now", "send money", "", "zzz unknown words"]
+    assert model.predict_proba(probe) == pytest.approx(model.pipeline.predict_proba(probe),
+                                                       abs=1e-12)
