@@ -35,6 +35,8 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/latency.py
+	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/public.py
 
 clean:
 	rm -rf $(VENV) models/default .pytest_cache

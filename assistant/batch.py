@@ -29,6 +29,7 @@ from .model import Model
 
 RESULT_COLUMNS = ("label", "confidence", "alt_label", "alt_confidence", "needs_review",
                   "language")
+REPLY_COLUMNS = ("action", "reply", "reply_language", "missing_fields", "order_problem")
 INPUT_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".parquet")
 OUTPUT_SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -289,6 +290,46 @@ def classify_frame(frame: pd.DataFrame, model: Model, *, text_column: str | None
     return pd.concat([renamed, results], axis=1)
 
 
+def reply_columns(*, orders=None, lang: str | None = None, today=None,
+                  agent_name: str | None = None, store_name: str | None = None):
+    """An ``extra`` callback for run_batch: the decision's action and the drafted reply per
+    row, with order fields from the row's own columns (export aliases) or from ``orders``
+    (order id -> Order), joined on the order number."""
+    from .assist import respond
+    from .errors import OrderError
+    from .model import Alternative, Prediction
+    from .orders import Order, canonical_columns, order_key
+
+    def extra(frame: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
+        mapping = {c: f for c, f in canonical_columns(frame.columns).items()}
+        column = find_column(frame.columns, None, TEXT_COLUMNS, role="text")
+        rows = []
+        for record, res in zip(frame.to_dict("records"), results.itertuples(index=False),
+                               strict=True):
+            problem = ""
+            fields = {mapping[c]: v for c, v in record.items() if c in mapping and v != ""}
+            try:
+                order = Order.from_dict(fields)
+            except OrderError as exc:
+                order, problem = Order(), str(exc)
+            text = "" if record[column] is None else str(record[column])
+            prediction = Prediction(text, res.label, res.confidence,
+                                    (Alternative(res.alt_label, res.alt_confidence),),
+                                    res.needs_review, res.language)
+            if orders is not None:
+                from .assist import order_from_message
+
+                key = order_key(order_from_message(text, order).order_id)
+                order = orders.get(key, order) if key else order
+            result = respond(prediction, order, lang=lang, today=today, agent_name=agent_name,
+                             store_name=store_name)
+            rows.append((result.decision.action, result.reply.text, result.reply.lang,
+                         ",".join(result.reply.missing_fields), problem))
+        return pd.DataFrame(rows, columns=list(REPLY_COLUMNS))
+
+    return extra
+
+
 # ---------------------------------------------------------------- writing
 
 
@@ -418,7 +459,7 @@ def run_batch(inputs: Sequence[str], output: str, *, model: Model, text_column: 
 
 def rename_clashes(columns, notes: list[str]) -> dict[str, str]:
     """Input columns that share a result column's name keep their values as NAME_original."""
-    clash = {c: f"{c}_original" for c in columns if c in (*RESULT_COLUMNS, "action", "reply")}
+    clash = {c: f"{c}_original" for c in columns if c in (*RESULT_COLUMNS, *REPLY_COLUMNS)}
     note = f"input column(s) {', '.join(clash)} renamed to {', '.join(clash.values())}"
     if clash and note not in notes:
         notes.append(note)

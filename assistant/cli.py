@@ -75,7 +75,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise DataError("the name 'default' is kept for the model built from the shipped data; "
                         "choose another --name")
     data = read_labelled(args.data, text_column=args.text_column,
-                         label_column=args.label_column, encoding=args.encoding)
+                         label_column=args.label_column, encoding=args.encoding,
+                         min_examples=max(3, args.min_examples))
     _warn(data.warnings)
     counts = data.frame["label"].value_counts()
     print(f"Training on {len(data.frame)} messages, {len(counts)} labels "
@@ -89,6 +90,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"needs_review when confidence < {t.min_confidence:.3f} or margin < "
           f"{t.min_margin:.3f}")
     print(f"Saved model {args.name!r} to {folder} in {result.seconds:.1f}s.")
+    if args.activate:
+        from .registry import activate
+
+        activate(args.name)
+        print(f"{args.name!r} is now the active model.")
     return 0
 
 
@@ -259,9 +265,22 @@ def cmd_batch(args: argparse.Namespace) -> int:
         return 0
     if args.scheduler:
         raise DataError("--scheduler goes with --engine dask")
+    extra = None
+    if args.with_replies:
+        from datetime import date
+
+        from .batch import reply_columns
+        from .orders import order_key, read_orders
+
+        orders = ({order_key(o.order_id): o for o in read_orders(args.orders)}
+                  if args.orders else None)
+        extra = reply_columns(orders=orders, lang=args.lang, today=date.today(),
+                              agent_name=args.agent, store_name=args.store)
+    elif args.orders:
+        raise DataError("--orders goes with --with-replies")
     summary = run_batch(args.input, args.output, model=model, text_column=args.text_column,
                         jobs=args.jobs, on_bad_lines=args.on_bad_lines, encoding=args.encoding,
-                        progress=None if not args.quiet else False, notes=notes)
+                        progress=None if not args.quiet else False, notes=notes, extra=extra)
     _warn(notes)
     for line in summary.lines():
         print(line, file=sys.stderr)
@@ -318,13 +337,40 @@ def cmd_models_build_default(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models_activate(args: argparse.Namespace) -> int:
+    from .registry import activate
+
+    activate(args.name)
+    print(f"active model: {args.name}")
+    return 0
+
+
+def cmd_models_rollback(args: argparse.Namespace) -> int:
+    from .registry import rollback
+
+    print(f"active model: {rollback()}")
+    return 0
+
+
+def cmd_feedback_export(args: argparse.Namespace) -> int:
+    from .feedback import FeedbackStore
+
+    rows = FeedbackStore(args.db).export_csv(args.output)
+    print(f"wrote {rows} labelled messages to {args.output}")
+    return 0
+
+
 def cmd_models_list(args: argparse.Namespace) -> int:
     rows = list_models()
     if not rows:
         print("no models yet; `assistant models build-default` builds the default one")
+    from .registry import active_name
+
+    active = active_name()
     for card in rows:
         hold = card.get("holdout", {})
-        print(f"{card['name']:<20} {len(card.get('labels', [])):>4} labels "
+        mark = "*" if card["name"] == active else " "
+        print(f"{mark} {card['name']:<20} {len(card.get('labels', [])):>4} labels "
               f"{card.get('rows', 0):>7} rows  held-out accuracy "
               f"{hold.get('accuracy', float('nan')):.3f}  {card.get('created', '')}")
     return 0
@@ -354,6 +400,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", nargs="+", help="labelled files (a text and a label column)")
     p.add_argument("--name", default="custom", help="the model's name under models/ "
                    "(default: custom)")
+    p.add_argument("--min-examples", type=int, default=5, help="fewest examples a label needs "
+                   "(default 5; at least 3)")
+    p.add_argument("--activate", action="store_true", help="make it the active model after "
+                   "saving")
     _data_options(p)
 
     p = _command(sub, "evaluate", "Measure a model on a labelled file, or cross-validate the "
@@ -422,6 +472,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding", help="input encoding (default: UTF-8, else cp1252 with a "
                    "warning)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--with-replies", action="store_true", help="also add the recommended "
+                   "action and the drafted reply (order fields from the row's columns)")
+    p.add_argument("--orders", metavar="CSV", help="with --with-replies: an orders export "
+                   "joined on the order number")
+    p.add_argument("--lang", help="with --with-replies: the replies' language (default: each "
+                   "buyer's)")
+    p.add_argument("--agent", help="with --with-replies: the agent's name for the sign-off")
+    p.add_argument("--store", help="with --with-replies: the store's name for the sign-off")
     p.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="local (default: streamed, all cores) or dask (partitioned inputs; "
                    "OUTPUT is a folder of Parquet parts, or CSV parts if it ends in .csv)")
@@ -462,6 +520,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(msub, "build-default", "Build the default model from data/ if it is missing "
                  "or stale.", "assistant models build-default --force", cmd_models_build_default)
     p.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    p = _command(msub, "activate", "Make a saved model the one every command and the app use.",
+                 "assistant models activate v20261122-101500", cmd_models_activate)
+    p.add_argument("name", help="the model's name (see `assistant models list`)")
+    _command(msub, "rollback", "Re-activate the model that was active before.",
+             "assistant models rollback", cmd_models_rollback)
+
+    feedback = sub.add_parser("feedback", help="The agents' saved replies and corrections.",
+                              description="The agents' saved replies and corrections.\n\n"
+                              "Example:\n  assistant feedback export corrections.csv",
+                              formatter_class=Formatter)
+    fsub = feedback.add_subparsers(dest="feedback_command", metavar="ACTION", required=True)
+    p = _command(fsub, "export", "Write the saved corrections as a labelled CSV for training.",
+                 "assistant feedback export corrections.csv", cmd_feedback_export)
+    p.add_argument("output", help="the CSV to write (text,label)")
+    p.add_argument("--db", help="the feedback database (default: $ASSISTANT_FEEDBACK_DB or "
+                   "data/feedback.sqlite3)")
     return parser
 
 

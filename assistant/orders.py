@@ -327,7 +327,7 @@ def _rows(path: Path) -> Iterator[tuple[int, Mapping[str, Any]]]:
         yield number, {k: v for k, v in row.items() if k is not None}
 
 
-def _id_key(order_id: Any) -> str:
+def order_key(order_id: Any) -> str:
     return str(order_id).strip().lstrip("#").strip().casefold()
 
 
@@ -355,7 +355,7 @@ def find_order_in(rows: Iterable[tuple[int, Mapping[str, Any]]], order_id: str, 
         count += 1
         column = next((c for c, n in canonical_columns(row).items() if n == "order_id"), None)
         if column is not None and row[column] is not None and \
-                _id_key(row[column]) == _id_key(order_id):
+                order_key(row[column]) == order_key(order_id):
             try:
                 return Order.from_dict(row, dayfirst=dayfirst)
             except OrderError as exc:
