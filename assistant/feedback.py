@@ -54,7 +54,7 @@ class FeedbackStore:
             with closing(self._connect()) as db:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(SCHEMA)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise DataError(f"cannot open the feedback database {self.path}: {exc}; check the "
                             "path (ASSISTANT_FEEDBACK_DB) and that its folder is writable"
                             ) from None

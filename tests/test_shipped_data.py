@@ -59,3 +59,14 @@ def test_default_model_on_the_test_split(default_model, test):
     assert result["macro_f1"] >= 0.90, result["macro_f1"]
     # Confident answers must be more often right than all answers.
     assert result["accuracy_when_confident"] >= result["accuracy"]
+
+
+def test_every_language_on_the_test_split(default_model, test):
+    import numpy as np
+
+    predicted = np.array([p.label for p in default_model.predict(test["text"].tolist(),
+                                                                 languages=None)])
+    for lang, rows in test.groupby("lang"):
+        accuracy = (predicted[rows.index] == rows["label"].to_numpy()).mean()
+        assert accuracy >= 0.85, (lang, accuracy)
+    assert set(test["lang"]) == {"en", "es", "pt", "fr", "de", "ru"}
