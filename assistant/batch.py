@@ -214,20 +214,43 @@ def _jsonl_chunks(path, encoding, on_bad_lines, chunk_rows) -> Iterator[Chunk]:
 
 
 _WORKER_MODEL: Model | None = None
+EMPTY_ROW = (EMPTY_LABEL, 0.0, "", 0.0, True, "other")
 
 
-def _worker_proba(texts: list[str]) -> np.ndarray:
-    return _WORKER_MODEL.predict_proba(texts).astype(np.float32)
+def _predict_rows(model: Model, texts: list[str]) -> list[tuple]:
+    """The result columns' values for distinct, non-empty messages."""
+    rows = []
+    for p in model.predict(texts, alternatives=1, languages="fast"):
+        alt = p.alternatives[0] if p.alternatives else None
+        rows.append((p.label, round(p.confidence, 4), alt.label if alt else "",
+                     round(alt.confidence, 4) if alt else 0.0, p.needs_review, p.language))
+    return rows
+
+
+def _worker_rows(texts: list[str]) -> list[tuple]:
+    return _predict_rows(_WORKER_MODEL, texts)
+
+
+@dataclass
+class Pending:
+    """A chunk whose new messages are being classified (possibly in worker processes)."""
+
+    texts: pd.Series
+    known: dict[str, tuple]
+    parts: list[list[str]]
+    futures: list
 
 
 class Classifier:
-    """Predicts unique messages once (bounded cache) and, with jobs > 1, on several cores."""
+    """Predicts each distinct message once (bounded cache) and, with jobs > 1, in forked
+    worker processes, so the caller can read and write the next chunk meanwhile."""
 
     def __init__(self, model: Model, jobs: int | None = None):
         global _WORKER_MODEL
         self.model = model
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self.cache: dict[str, tuple] = {}
+        self.classified = 0  # distinct messages sent to the model
         self.pool = None
         if self.jobs > 1:
             # Forked workers inherit the loaded model: it is never pickled or sent.
@@ -245,31 +268,35 @@ class Classifier:
     def __exit__(self, *exc):
         self.close()
 
-    def _proba(self, texts: list[str]) -> np.ndarray:
-        if self.pool is None or len(texts) < 2000:
-            return self.model.predict_proba(texts)
-        parts = [list(p) for p in np.array_split(np.asarray(texts, dtype=object), self.jobs)]
-        return np.vstack(list(self.pool.map(_worker_proba, parts)))
+    def submit(self, texts: pd.Series) -> Pending:
+        """Start classifying a chunk's messages; :meth:`collect` returns the columns."""
+        texts = texts.fillna("").astype(str)
+        unique = [t for t in pd.unique(texts) if t.strip()]
+        known = {t: self.cache[t] for t in unique if t in self.cache}
+        todo = [t for t in unique if t not in known]
+        self.classified += len(todo)
+        if self.pool is not None and len(todo) >= 2000:
+            parts = [list(p) for p in np.array_split(np.asarray(todo, dtype=object),
+                                                     self.jobs)]
+            return Pending(texts, known, parts, [self.pool.submit(_worker_rows, p)
+                                                 for p in parts])
+        return Pending(texts, known, [todo], [_predict_rows(self.model, todo) if todo else []])
+
+    def collect(self, pending: Pending) -> pd.DataFrame:
+        """The result columns for a submitted chunk (empty messages: other, needs review)."""
+        if len(self.cache) > CACHE_LIMIT:
+            self.cache.clear()
+        for part, rows in zip(pending.parts, pending.futures, strict=True):
+            rows = rows.result() if hasattr(rows, "result") else rows
+            new = dict(zip(part, rows, strict=True))
+            pending.known.update(new)
+            self.cache.update(new)
+        rows = [pending.known.get(t, EMPTY_ROW) for t in pending.texts]
+        return pd.DataFrame(rows, columns=list(RESULT_COLUMNS), index=pending.texts.index)
 
     def results(self, texts: pd.Series) -> pd.DataFrame:
-        """The five result columns for a series of messages (empty ones: other, review)."""
-        texts = texts.fillna("").astype(str)
-        unique = pd.unique(texts)
-        todo = [t for t in unique if t.strip() and t not in self.cache]
-        if len(self.cache) + len(todo) > CACHE_LIMIT:
-            self.cache.clear()
-            todo = [t for t in unique if t.strip()]
-        if todo:
-            for p in self.model.from_proba(todo, self._proba(todo), alternatives=1,
-                                           languages="fast"):
-                alt = p.alternatives[0] if p.alternatives else None
-                self.cache[p.text] = (p.label, round(p.confidence, 4),
-                                      alt.label if alt else "",
-                                      round(alt.confidence, 4) if alt else 0.0, p.needs_review,
-                                      p.language)
-        empty = (EMPTY_LABEL, 0.0, "", 0.0, True, "other")
-        rows = [self.cache.get(t, empty) if t.strip() else empty for t in texts]
-        return pd.DataFrame(rows, columns=list(RESULT_COLUMNS), index=texts.index)
+        """The result columns for a series of messages, at once."""
+        return self.collect(self.submit(texts))
 
 
 def classify_frame(frame: pd.DataFrame, model: Model, *, text_column: str | None = None,
@@ -412,6 +439,7 @@ def run_batch(inputs: Sequence[str], output: str, *, model: Model, text_column: 
     seen_columns: list[str] | None = None
     try:
         with Classifier(model, jobs) as clf:
+            in_flight = None
             for path in files:
                 column = None
                 for chunk in read_chunks(path, encoding=encoding, on_bad_lines=on_bad_lines,
@@ -425,22 +453,15 @@ def run_batch(inputs: Sequence[str], output: str, *, model: Model, text_column: 
                             raise DataError(f"{path} has other columns than {files[0]}; batch "
                                             "files in one run must share their columns")
                         seen_columns = list(frame.columns)
-                    results = clf.results(frame[column])
-                    frame = frame.rename(columns=rename_clashes(frame.columns, notes))
-                    combined = pd.concat([frame.reset_index(drop=True),
-                                          results.reset_index(drop=True)], axis=1)
-                    if extra is not None:
-                        combined = pd.concat([combined, extra(frame.reset_index(drop=True),
-                                                              results.reset_index(drop=True))],
-                                             axis=1)
-                    out.write(combined)
-                    summary.rows += len(frame)
-                    summary.counts.update(results["label"].tolist())
-                    summary.needs_review += int(results["needs_review"].sum())
-                    summary.empty += int((frame[column].fillna("").astype(str).str.strip()
-                                          == "").sum())
-                    bar.update(len(frame))
-            summary.unique_messages = len(clf.cache)
+                    # One chunk in flight: the workers classify it while this process
+                    # writes the previous one and reads the next.
+                    pending = (frame, column, clf.submit(frame[column]))
+                    if in_flight is not None:
+                        _emit(in_flight, clf, out, summary, extra, notes, bar)
+                    in_flight = pending
+            if in_flight is not None:
+                _emit(in_flight, clf, out, summary, extra, notes, bar)
+            summary.unique_messages = clf.classified
         if seen_columns is None:
             raise DataError("no rows to classify in " + ", ".join(files))
         out.commit()
@@ -455,6 +476,24 @@ def run_batch(inputs: Sequence[str], output: str, *, model: Model, text_column: 
         pd.DataFrame(summary.skipped, columns=["file", "line", "reason"]).to_csv(
             summary.skipped_file, index=False)
     return summary
+
+
+def _emit(item, clf: Classifier, out: AtomicOutput, summary: BatchSummary, extra, notes,
+          bar) -> None:
+    """Collect a chunk's results, add them to its columns and write it."""
+    frame, column, pending = item
+    results = clf.collect(pending).reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
+    combined = pd.concat([frame.rename(columns=rename_clashes(frame.columns, notes)), results],
+                         axis=1)
+    if extra is not None:
+        combined = pd.concat([combined, extra(frame, results)], axis=1)
+    out.write(combined)
+    summary.rows += len(frame)
+    summary.counts.update(results["label"].tolist())
+    summary.needs_review += int(results["needs_review"].sum())
+    summary.empty += int((frame[column].fillna("").astype(str).str.strip() == "").sum())
+    bar.update(len(frame))
 
 
 def rename_clashes(columns, notes: list[str]) -> dict[str, str]:

@@ -66,10 +66,10 @@ def test_on_bad_lines_error_stops_and_writes_nothing(export, tmp_path, default_m
 def test_interrupted_run_leaves_no_output(export, tmp_path, default_model, monkeypatch):
     from assistant import batch
 
-    def boom(self, texts):
+    def boom(self, pending):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(batch.Classifier, "results", boom)
+    monkeypatch.setattr(batch.Classifier, "collect", boom)
     with pytest.raises(KeyboardInterrupt):
         run_batch([str(export)], str(tmp_path / "out.parquet"), model=default_model, jobs=1)
     assert list(tmp_path.iterdir()) == [export]
@@ -127,3 +127,31 @@ def test_neutralise_formulas():
     out = neutralise_formulas(frame)
     assert out["a"].tolist() == ["'=1+1", "'-5", "ok", "'@x", "'\tt"]
     assert out["n"].tolist() == [1, 2, 3, 4, 5]
+
+
+def test_ctrl_c_leaves_no_output(tmp_path, default_model):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    test = pd.read_csv("data/test.csv", dtype=str, keep_default_na=False)
+    big = pd.concat([test] * 80, ignore_index=True)
+    big["text"] = big["text"] + " #" + big.index.astype(str)
+    src = tmp_path / "big.csv"
+    big.to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "batch", str(src), "-o",
+                             str(out), "--quiet", "--jobs", "2"], stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".out.csv.*.partial")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv"]
