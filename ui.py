@@ -11,13 +11,13 @@ from assistant import registry
 from assistant.dataset import read_table
 from assistant.feedback import FeedbackStore, default_path
 from assistant.model import Model, read_card
-from assistant.scenarios import LABELS, title
+from assistant.scenarios import LABELS, SELLER_MESSAGES, title
 
 # The page refuses uploads above this many rows and points to `assistant batch` instead.
 MAX_PAGE_ROWS = 200_000
 
 
-@st.cache_resource(show_spinner="Loading the model…")
+@st.cache_resource(show_spinner="Loading the model…", max_entries=2)
 def _load(name: str, created: str) -> Model:
     # Keyed on the card's creation time: a retrained or re-activated model is loaded on the
     # next run, while a run in progress keeps the object it already holds (never mutated).
@@ -51,10 +51,10 @@ def table(data: bytes, name: str):
 
 
 def scenario_options(labels=None) -> list[str]:
-    """Labels of the active model, the default set's order first."""
+    """Labels of the active model (the default set's order first), then seller messages."""
     labels = list(labels or LABELS)
     known = [lab for lab in LABELS if lab in labels]
-    return known + sorted(lab for lab in labels if lab not in known)
+    return known + sorted(lab for lab in labels if lab not in known) + list(SELLER_MESSAGES)
 
 
 def fmt_label(label: str) -> str:

@@ -74,15 +74,22 @@ def respond(prediction: Prediction, order: Order | None = None, *, label: str | 
     order = order_from_message(prediction.text, order)
     chosen = label or prediction.label
     decision = decide(chosen, order, today=today)
-    # The buyer's language; render falls back to English (and says so) if it has no templates.
-    reply_lang = lang or (prediction.language if prediction.language in SERVED else None) \
-        or DEFAULT_LANG
+    reply_lang = lang or buyer_language(prediction) or DEFAULT_LANG
     options = {"agent_name": agent_name, "store_name": store_name, "today": today}
     reply = render(decision.template, order, decision, lang=reply_lang, **options)
     english = None
     if reply.lang != DEFAULT_LANG:
         english = render(decision.template, order, decision, lang=DEFAULT_LANG, **options)
     return Draft(prediction, chosen, order, decision, reply, english)
+
+
+def buyer_language(prediction: Prediction) -> str | None:
+    """The language to answer in: the detected one when it is served and the detection is
+    not a guess on one or two words (then None: the caller's default)."""
+    if prediction.language not in SERVED:
+        return None
+    sure = len(prediction.text.split()) >= 3 or (prediction.language_confidence or 0) >= 0.5
+    return prediction.language if sure else None
 
 
 def draft(message: str, *, model: Model, order: Order | None = None, label: str | None = None,

@@ -184,11 +184,27 @@ def _sniff_sep(handle) -> str:
     return sniff_delimiter(sample)
 
 
+def _jsonl_keys(path: str, encoding: str | None) -> list[str]:
+    """Every key of a JSONL file's objects, in order of first appearance (records may differ:
+    each chunk gets them all, so no field is dropped and the output's columns stay fixed)."""
+    keys: dict[str, None] = {}
+    with open(path, encoding=encoding or "utf-8-sig") as fh:
+        for line in fh:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                keys.update(dict.fromkeys(record))
+    return list(keys)
+
+
 def _jsonl_chunks(path, encoding, on_bad_lines, chunk_rows) -> Iterator[Chunk]:
-    stream = (io.TextIOWrapper(sys.stdin.buffer, encoding=encoding or "utf-8-sig")
-              if path == "-" else open(path, encoding=encoding or "utf-8-sig"))  # noqa: SIM115
+    if path == "-":
+        raise DataError("stdin takes CSV; save the JSONL to a file and pass its name")
+    keys = _jsonl_keys(path, encoding)
     records, bad = [], []
-    with stream:
+    with open(path, encoding=encoding or "utf-8-sig") as stream:
         for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
@@ -204,10 +220,10 @@ def _jsonl_chunks(path, encoding, on_bad_lines, chunk_rows) -> Iterator[Chunk]:
                 continue
             records.append(record)
             if len(records) >= chunk_rows:
-                yield Chunk(pd.DataFrame.from_records(records), path, bad)
+                yield Chunk(pd.DataFrame.from_records(records, columns=keys), path, bad)
                 records, bad = [], []
     if records or bad:
-        yield Chunk(pd.DataFrame.from_records(records), path, bad)
+        yield Chunk(pd.DataFrame.from_records(records, columns=keys), path, bad)
 
 
 # ---------------------------------------------------------------- classifying
@@ -434,10 +450,11 @@ def run_batch(inputs: Sequence[str], output: str, *, model: Model, text_column: 
     summary = BatchSummary(output=str(output))
     notes = notes if notes is not None else []
     out = AtomicOutput(output)
-    bar = _progress(files, progress)
+    bar = None
     start = time.perf_counter()
     seen_columns: list[str] | None = None
     try:
+        bar = _progress(files, progress)
         with Classifier(model, jobs) as clf:
             in_flight = None
             for path in files:
@@ -469,7 +486,8 @@ def run_batch(inputs: Sequence[str], output: str, *, model: Model, text_column: 
         out.abort()
         raise
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
     summary.seconds = time.perf_counter() - start
     if summary.skipped:
         summary.skipped_file = f"{output}.skipped.csv"
@@ -524,7 +542,10 @@ def count_rows(files: Sequence[str]) -> int | None:
         if path.lower().endswith(".parquet"):
             import pyarrow.parquet as pq
 
-            total += pq.ParquetFile(path).metadata.num_rows
+            try:
+                total += pq.ParquetFile(path).metadata.num_rows
+            except Exception as exc:
+                raise DataError(f"{path} is not a readable Parquet file: {exc}") from None
             continue
         with open(path, "rb") as fh:
             lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))

@@ -101,7 +101,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from . import reports
 
-    data = read_labelled(args.data, text_column=args.text_column,
+    data = read_labelled(args.data, text_column=args.text_column, min_labels=1,
                          label_column=args.label_column, encoding=args.encoding, min_examples=1)
     _warn(data.warnings)
     if args.folds:
@@ -207,7 +207,14 @@ def cmd_reply(args: argparse.Namespace) -> int:
     elif args.order_id:
         raise DataError("--order-id goes with --orders CSV")
     today = parse_date(args.today, "--today") if args.today else date.today()
-    result = draft(args.text, model=get_model(args.model), order=order, label=args.label,
+    model = get_model(args.model)
+    if args.label:
+        from .scenarios import SELLER_MESSAGES
+
+        known = [*model.labels, *SELLER_MESSAGES]
+        if args.label not in known:
+            raise DataError(f"unknown --label {args.label!r}; use one of: {', '.join(known)}")
+    result = draft(args.text, model=model, order=order, label=args.label,
                    lang=args.lang, agent_name=args.agent, store_name=args.store, today=today)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -257,6 +264,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.engine == "dask":
         from .distributed import run_dask
 
+        unsupported = [flag for flag, used in (
+            ("--with-replies", args.with_replies), ("--orders", args.orders),
+            ("--on-bad-lines error", args.on_bad_lines == "error"), ("--encoding", args.encoding),
+        ) if used]
+        if unsupported:
+            raise DataError(f"{', '.join(unsupported)} work with the local engine only; drop "
+                            "them or leave out --engine dask")
         summary = run_dask(args.input, args.output, model=model, text_column=args.text_column,
                            scheduler=args.scheduler, workers=args.jobs, notes=notes)
         _warn(notes)
@@ -438,7 +452,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--orders", metavar="CSV", help="an orders export; pick a row with --order-id")
     p.add_argument("--order-id", help="the order number to find in --orders")
     p.add_argument("--dayfirst", action="store_true", help="read 01/11/2026 as 1 November")
-    p.add_argument("--label", help="use this scenario instead of the predicted one")
+    p.add_argument("--label", help="use this scenario instead of the predicted one, or a "
+                   "seller message (shipped_notice, review_request, out_of_stock…)")
     p.add_argument("--lang", help="the reply's language (default: the buyer's, else en)")
     p.add_argument("--agent", help="the agent's name for the sign-off")
     p.add_argument("--store", help="the store's name for the sign-off")

@@ -96,8 +96,7 @@ def validate(paths: Sequence[str | os.PathLike], *, text_column: str | None = No
         for label in sorted(set(report.counts) - known):
             report.problems.append(Problem(
                 f"label {label!r} has no reply template; its replies will use the holding "
-                "reply (add templates/en/{label}.txt.j2)".replace("{label}", label),
-                severity="warning"))
+                f"reply (add templates/en/{label}.txt.j2)", severity="warning"))
     return report
 
 
@@ -159,6 +158,9 @@ def write_csv_atomic(frame: pd.DataFrame, target: Path) -> None:
     """Write a CSV through a temp file and rename it into place."""
     import tempfile
 
+    if not Path(target).parent.is_dir():
+        raise DataError(f"cannot write {target}: the folder {Path(target).parent} does not "
+                        "exist; create it first")
     fd, tmp = tempfile.mkstemp(dir=Path(target).parent, prefix=f".{Path(target).name}.",
                                suffix=".tmp")
     os.close(fd)
@@ -212,9 +214,19 @@ def write_rasa(frame: pd.DataFrame, target: str | os.PathLike) -> None:
         lines.append("  examples: |")
         for text in group["text"]:
             lines.append(f"    - {' '.join(str(text).split())}")
-    tmp = Path(str(target) + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, target)
+    _write_text_atomic("\n".join(lines) + "\n", Path(target))
+
+
+def _write_text_atomic(text: str, target: Path) -> None:
+    if not target.parent.is_dir():
+        raise DataError(f"cannot write {target}: the folder {target.parent} does not exist; "
+                        "create it first")
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def convert(source: str | os.PathLike, target: str | os.PathLike, **read_options) -> int:
@@ -226,7 +238,7 @@ def convert(source: str | os.PathLike, target: str | os.PathLike, **read_options
     if src.suffix.lower() in yaml_ends:
         frame = read_rasa(src)
     else:
-        frame = read_labelled([src], min_examples=1, **read_options).frame
+        frame = read_labelled([src], min_examples=1, min_labels=1, **read_options).frame
     if dst.suffix.lower() in yaml_ends:
         write_rasa(frame, dst)
     elif dst.suffix.lower() == ".csv":

@@ -237,15 +237,16 @@ def labelled_frame(table: Table, *, text_column: str | None = None,
         raise DataError(f"{table.path}: the text and label columns are both {text_col!r}; "
                         "name them with --text-column and --label-column")
     out = pd.DataFrame({
-        "text": frame[text_col].astype(str).str.strip(),
-        "label": frame[label_col].astype(str).str.strip(),
+        "text": frame[text_col].fillna("").astype(str).str.strip(),
+        "label": frame[label_col].fillna("").astype(str).str.strip(),
         "row": range(2, len(frame) + 2),
         "source": table.path,
     })
     return out
 
 
-def check_labelled(frame: pd.DataFrame, *, min_examples: int = MIN_EXAMPLES) -> list[Problem]:
+def check_labelled(frame: pd.DataFrame, *, min_examples: int = MIN_EXAMPLES,
+                   min_labels: int = 2) -> list[Problem]:
     """Every problem that stops training: empty cells, conflicting labels, rare labels."""
     problems: list[Problem] = []
     for rec in frame.itertuples(index=False):
@@ -265,7 +266,7 @@ def check_labelled(frame: pd.DataFrame, *, min_examples: int = MIN_EXAMPLES) -> 
             problems.append(Problem(f"the same text has different labels: {text[:60]!r} is "
                                     f"{where}; keep one label"))
     counts = filled["label"].value_counts()
-    if len(counts) < 2 and len(filled):
+    if len(counts) < min_labels and len(filled):
         problems.append(Problem(f"only one label ({counts.index[0]!r}); a classifier needs at "
                                 "least two labels"))
     for label, count in counts.items():
@@ -277,7 +278,7 @@ def check_labelled(frame: pd.DataFrame, *, min_examples: int = MIN_EXAMPLES) -> 
 
 def read_labelled(paths: Sequence[str | os.PathLike], *, text_column: str | None = None,
                   label_column: str | None = None, encoding: str | None = None,
-                  min_examples: int = MIN_EXAMPLES) -> LabelledData:
+                  min_examples: int = MIN_EXAMPLES, min_labels: int = 2) -> LabelledData:
     """Read and validate one or more labelled files into one ``text``/``label`` frame.
 
     Raises DataError listing the problems (with rows) when any row is unusable. Exact duplicate
@@ -291,16 +292,17 @@ def read_labelled(paths: Sequence[str | os.PathLike], *, text_column: str | None
         warnings.extend(table.warnings)
         parts.append(labelled_frame(table, text_column=text_column, label_column=label_column))
     frame = pd.concat(parts, ignore_index=True)
-    return validated(frame, [str(p) for p in paths], warnings, min_examples=min_examples)
+    return validated(frame, [str(p) for p in paths], warnings, min_examples=min_examples,
+                     min_labels=min_labels)
 
 
 def validated(frame: pd.DataFrame, sources: list[str], warnings: list[str] | None = None,
-              *, min_examples: int = MIN_EXAMPLES) -> LabelledData:
+              *, min_examples: int = MIN_EXAMPLES, min_labels: int = 2) -> LabelledData:
     """Check a frame from :func:`labelled_frame`; raise DataError or return LabelledData."""
     warnings = list(warnings or [])
     if frame.empty:
         raise DataError(f"no rows in {', '.join(sources)}; add labelled messages under the header")
-    problems = check_labelled(frame, min_examples=min_examples)
+    problems = check_labelled(frame, min_examples=min_examples, min_labels=min_labels)
     if problems:
         raise DataError(format_problems(problems))
     dupes = frame.duplicated(subset=["text", "label"])

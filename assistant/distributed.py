@@ -21,7 +21,6 @@ from pathlib import Path
 import pandas as pd
 
 from .batch import (
-    RESULT_COLUMNS,
     BatchSummary,
     Classifier,
     neutralise_formulas,
@@ -88,13 +87,17 @@ def run_dask(inputs: Sequence[str], output: str, *, model: Model,
     as_csv = target.suffix.lower() == ".csv"
     if "://" in output:
         raise DataError("write the dask engine's output to a local or mounted folder")
-    if target.exists() and any(target.iterdir()) if target.is_dir() else target.exists():
+    if target.is_file() or (target.is_dir() and any(target.iterdir())):
         raise DataError(f"{output} already exists; choose a new output folder")
     target.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout="20s")
+        except OSError as exc:
+            raise DataError(f"cannot reach the Dask scheduler at {scheduler}: {exc}; check the "
+                            "address (tcp://HOST:8786) and that the scheduler runs") from None
     else:
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                                processes=True, dashboard_address=None)
@@ -104,8 +107,9 @@ def run_dask(inputs: Sequence[str], output: str, *, model: Model,
         frame = _read(list(inputs), blocksize)
         column = find_column(frame.columns, text_column, TEXT_COLUMNS, role="text",
                              path=", ".join(inputs))
-        frame = frame.rename(columns=rename_clashes(frame.columns, notes))
-        column = f"{column}_original" if column in RESULT_COLUMNS else column
+        renames = rename_clashes(frame.columns, notes)
+        frame = frame.rename(columns=renames)
+        column = renames.get(column, column)
         [model_future] = client.scatter([model], broadcast=True)
         meta = pd.DataFrame({"rows": pd.Series(dtype="int64"),
                              "review": pd.Series(dtype="int64")})

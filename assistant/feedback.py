@@ -76,11 +76,16 @@ class FeedbackStore:
         row = (datetime.now(UTC).isoformat(timespec="seconds"), str(message), predicted_label,
                None if confidence is None else float(confidence), str(final_label), order_id,
                reply, language, agent)
-        with closing(self._connect()) as db:
-            cur = db.execute(
-                "INSERT INTO feedback (created, message, predicted_label, confidence, "
-                "final_label, order_id, reply, language, agent) VALUES (?,?,?,?,?,?,?,?,?)", row)
-            return int(cur.lastrowid)
+        try:
+            with closing(self._connect()) as db:
+                cur = db.execute(
+                    "INSERT INTO feedback (created, message, predicted_label, confidence, "
+                    "final_label, order_id, reply, language, agent) VALUES (?,?,?,?,?,?,?,?,?)",
+                    row)
+                return int(cur.lastrowid)
+        except sqlite3.Error as exc:
+            raise DataError(f"could not save to {self.path}: {exc}; nothing was stored, try "
+                            "again (check the disk and the file's permissions)") from None
 
     def frame(self) -> pd.DataFrame:
         """Every saved row, oldest first."""

@@ -64,11 +64,6 @@ class Prediction:
     language: str | None = None
     language_confidence: float | None = None
 
-    @property
-    def margin(self) -> float:
-        runner_up = self.alternatives[0].confidence if self.alternatives else 0.0
-        return self.confidence - runner_up
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
@@ -108,9 +103,12 @@ def build_pipeline(*, c: float = 0.5, calibration_folds: int = 5) -> Pipeline:
 class Model:
     """A trained pipeline with its model card (labels, metrics, thresholds, versions)."""
 
-    def __init__(self, pipeline: Pipeline, card: dict[str, Any]):
+    def __init__(self, pipeline: Pipeline, card: dict[str, Any],
+                 seen: frozenset[str] = frozenset()):
         self.pipeline = pipeline
         self.card = card
+        # Fingerprints of the training messages, to measure the model only on unseen ones.
+        self.seen = seen
         self.labels: tuple[str, ...] = tuple(str(c) for c in pipeline.classes_)
         t = card.get("thresholds", {})
         self.thresholds = Thresholds(**t) if t else Thresholds()
@@ -149,6 +147,10 @@ class Model:
             return []
         return self.from_proba(texts, self.predict_proba(texts), alternatives=alternatives,
                                languages=languages)
+
+    def has_seen(self, texts: Sequence[str]) -> list[bool]:
+        """Whether each message was among this model's training messages."""
+        return [text_key(t) in self.seen for t in texts]
 
     def from_proba(self, texts: Sequence[str], proba: np.ndarray, *, alternatives: int = 3,
                    languages: str | None = "accurate") -> list[Prediction]:
@@ -195,6 +197,13 @@ class TrainResult:
     seconds: float
     holdout_texts: list[str] = field(default_factory=list)
     holdout_labels: list[str] = field(default_factory=list)
+    holdout_predicted: list[str] = field(default_factory=list)
+
+
+def text_key(text: str) -> str:
+    """A short fingerprint of a message (case and spacing ignored)."""
+    return hashlib.blake2b(" ".join(str(text).lower().split()).encode(),
+                           digest_size=8).hexdigest()
 
 
 def data_hash(texts: Sequence[str], labels: Sequence[str]) -> str:
@@ -314,8 +323,9 @@ def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
         "versions": library_versions(),
     }
     step(1.0, "done")
-    return TrainResult(Model(pipeline, card), held, seconds, list(x_hold),
-                       [str(v) for v in y_hold])
+    seen = frozenset(text_key(t) for t in texts)
+    return TrainResult(Model(pipeline, card, seen), held, seconds, list(x_hold),
+                       [str(v) for v in y_hold], [p.label for p in predicted])
 
 
 def library_versions() -> dict[str, str]:
@@ -370,12 +380,15 @@ def save(model: Model, name_or_path: str | os.PathLike) -> Path:
     """
     folder = model_path(name_or_path)
     card = {**model.card, "name": folder.name}
-    model.card = card
-    _atomic_write(folder / MODEL_FILE,
-                  lambda fh: joblib.dump({"pipeline": model.pipeline, "card": card}, fh,
-                                         compress=3))
-    _atomic_write(folder / CARD_FILE,
-                  lambda fh: fh.write(json.dumps(card, indent=2, sort_keys=True).encode()))
+    try:
+        _atomic_write(folder / MODEL_FILE,
+                      lambda fh: joblib.dump({"pipeline": model.pipeline, "card": card,
+                                              "seen": model.seen}, fh, compress=3))
+        _atomic_write(folder / CARD_FILE,
+                      lambda fh: fh.write(json.dumps(card, indent=2, sort_keys=True).encode()))
+    except OSError as exc:
+        raise ModelError(f"cannot save the model to {folder}: {exc.strerror or exc}; check "
+                         "that the folder is writable and the disk has room") from None
     return folder
 
 
@@ -407,7 +420,7 @@ def load(name_or_path: str | os.PathLike) -> Model:
             f"{folder.name}` (the default model rebuilds itself)")
     try:
         payload = joblib.load(folder / MODEL_FILE)
-        return Model(payload["pipeline"], payload["card"])
+        return Model(payload["pipeline"], payload["card"], payload.get("seen", frozenset()))
     except FileNotFoundError:
         raise ModelError(f"{folder / MODEL_FILE} is missing; retrain the model") from None
     except Exception as exc:  # a truncated or foreign file

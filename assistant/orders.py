@@ -27,6 +27,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .errors import DataError, OrderError
 
 TRACKING_STATUSES = ("not_found", "in_transit", "delivered", "returned", "customs")
@@ -268,9 +270,21 @@ def _country(value: Any) -> str:
 _DATE_FIELDS = {"order_date", "ship_date", "delivered_date", "dispute_opened"}
 
 
-def _parse(name: str, value: Any, dayfirst: bool) -> Any:
+def _is_blank(value: Any) -> bool:
+    """None, an empty or "n/a"-like string, or a table's missing value (NaN, NaT, NA)."""
     if value is None or (isinstance(value, str) and value.strip().casefold() in _BLANK):
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists and other containers
+        return False
+
+
+def _parse(name: str, value: Any, dayfirst: bool) -> Any:
+    if _is_blank(value):
         return None
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp from Parquet/XLSX
+        value = value.to_pydatetime()
     if name in _DATE_FIELDS:
         return parse_date(value, name, dayfirst=dayfirst)
     if name in {"quantity", "promised_days"}:
@@ -329,6 +343,20 @@ def _rows(path: Path) -> Iterator[tuple[int, Mapping[str, Any]]]:
 
 def order_key(order_id: Any) -> str:
     return str(order_id).strip().lstrip("#").strip().casefold()
+
+
+def parse_form(values: Mapping[str, Any], *, dayfirst: bool = False
+               ) -> tuple[Order, list[str]]:
+    """An order from loosely typed fields (a form an agent fills in): every field that cannot
+    be read is left out and reported, so the rest still counts."""
+    good, problems = {}, []
+    for name, value in values.items():
+        try:
+            Order.from_dict({name: value}, dayfirst=dayfirst)
+            good[name] = value
+        except OrderError as exc:
+            problems.append(str(exc))
+    return Order.from_dict(good, dayfirst=dayfirst), problems
 
 
 def read_orders(path: str | Path, *, dayfirst: bool = False) -> list[Order]:
@@ -502,8 +530,11 @@ _TRACKING = re.compile(
     re.IGNORECASE)
 _NOT_MONEY = r"(?![\d.,]*\d)(?!\s*(?:usd|eur|gbp|dollars?|euros?|pounds?|[$€£]))"
 _ORDER_PATTERNS = (
-    re.compile(r"\border\s*(?:number|no\.?|num|id|#)?\s*(?:is|:|-)?\s*#?\s*(\d{4,20})\b"
-               + _NOT_MONEY, re.IGNORECASE),
+    # "order", and the word for it in the served languages (pedido, encomenda, commande,
+    # Bestellung/Auftrag, заказ), with the usual "number" abbreviations.
+    re.compile(r"\b(?:order|pedido|encomenda|commande|bestellung|auftrag|заказ\w*)\s*"
+               r"(?:number|no\.?|num|id|nr\.?|n[°º.]|nº|número|numéro|nummer|номер|№|#)?\s*"
+               r"(?:is|:|-)?\s*[#№]?\s*(\d{4,20})\b" + _NOT_MONEY, re.IGNORECASE),
     re.compile(r"(?<![\w&#])#\s?(\d{3,12})\b" + _NOT_MONEY),
     re.compile(r"\b(\d{3}-\d{7}-\d{7})\b"),
     re.compile(r"(?<![\d+])\b((?!00)\d{13,20})\b" + _NOT_MONEY),

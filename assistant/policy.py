@@ -28,7 +28,7 @@ from datetime import date
 from typing import Any
 
 from .orders import Order, OrderFacts, facts
-from .scenarios import FALLBACK_LABEL
+from .scenarios import FALLBACK_LABEL, SELLER_MESSAGES, title
 
 # Past the promised date by more than this many days, a refund is due (seed 002 (9):
 # "more than about half a month").
@@ -56,6 +56,7 @@ ACTIONS: dict[str, str] = {
     "offer_return_or_exchange": "Offer a return or an exchange",
     "ask_for_review": "Thank the buyer and ask for a review",
     "escalate_to_person": "Pass to a person",
+    "send_seller_message": "Send this message to the buyer",
 }
 
 
@@ -238,6 +239,8 @@ RULES: tuple[Rule, ...] = (
          "return or an exchange, and confirm size and address before sending a replacement."),
     Rule("received_thanks", _labels("order_received_thanks"), _always, "ask_for_review",
          "The buyer is happy: thank them and ask for a review."),
+    Rule("seller_message", frozenset(SELLER_MESSAGES), _always, "send_seller_message",
+         "A message the seller starts ({title}): check the order's details, then send it."),
 )
 
 DEFAULT_RULE = Rule("no_rule_for_label", None, _always, "escalate_to_person",
@@ -257,7 +260,7 @@ class _Formatter(string.Formatter):
 
 
 def _format(template: str, situation: Situation) -> str:
-    values: dict[str, Any] = {"label": situation.label}
+    values: dict[str, Any] = {"label": situation.label, "title": title(situation.label)}
     if situation.facts:
         values |= {k: v for k, v in vars(situation.facts).items()}
     order = situation.order

@@ -89,9 +89,15 @@ def _active_state() -> dict:
     path = m.models_dir() / ACTIVE_FILE
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
-        return state if isinstance(state, dict) else {}
-    except (FileNotFoundError, json.JSONDecodeError):
+    except FileNotFoundError:
         return {}
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        state = None
+    if not isinstance(state, dict):
+        raise ModelError(f"{path} is damaged, so the active model is unknown; choose it again "
+                         "with `assistant models activate NAME` (or delete the file for the "
+                         "default model)")
+    return state
 
 
 def active_name() -> str:
@@ -125,6 +131,8 @@ def rollback() -> str:
     if not history:
         raise ModelError("nothing to roll back to: no model was active before this one")
     previous = history.pop()
+    if previous != DEFAULT:
+        m.load(previous)  # refuse to switch to a model that is gone or incompatible
     _write_state({"name": previous, "history": history,
                   "activated": datetime.now(UTC).isoformat(timespec="seconds")})
     return previous
@@ -132,7 +140,7 @@ def rollback() -> str:
 
 def new_version_name() -> str:
     """A fresh, sortable model name for a retrained version."""
-    return "v" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return "v" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
 
 
 def list_models() -> list[dict]:

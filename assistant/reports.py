@@ -72,22 +72,20 @@ def write_reports(model: m.Model, texts: Sequence[str], truth: Sequence[str],
     return paths
 
 
-def _pyplot():
-    import matplotlib
+def _figure(width: float, height: float):
+    # matplotlib's object API, not pyplot: no global state, safe in Streamlit's threads.
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=(width, height))
+    return fig, fig.add_subplot()
 
 
 def confusion_figure(truth: Sequence[str], predicted: Sequence[str]):
     """A labelled confusion-matrix heatmap (matplotlib Figure), rows = true labels."""
-    plt = _pyplot()
     labels = sorted(set(truth) | set(predicted))
     matrix = confusion_matrix(truth, predicted, labels=labels)
     size = max(6, 0.35 * len(labels) + 3)
-    fig, ax = plt.subplots(figsize=(size, size * 0.85))
+    fig, ax = _figure(size, size * 0.85)
     image = ax.imshow(matrix, cmap="Blues")
     ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7 if len(labels) > 30 else 9)
     ax.set_yticks(range(len(labels)), labels, fontsize=7 if len(labels) > 30 else 9)
@@ -104,18 +102,15 @@ def confusion_figure(truth: Sequence[str], predicted: Sequence[str]):
 
 
 def plot_confusion(truth: Sequence[str], predicted: Sequence[str], path: Path) -> None:
-    fig = confusion_figure(truth, predicted)
-    fig.savefig(path, dpi=120)
-    _pyplot().close(fig)
+    confusion_figure(truth, predicted).savefig(path, dpi=120)
 
 
 def plot_confidence(predictions: Sequence[m.Prediction], truth: Sequence[str],
                     path: Path) -> None:
     """Histogram of the confidence of right and of wrong predictions."""
-    plt = _pyplot()
     right = [p.confidence for p, t in zip(predictions, truth, strict=True) if p.label == t]
     wrong = [p.confidence for p, t in zip(predictions, truth, strict=True) if p.label != t]
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = _figure(7, 4.5)
     bins = np.linspace(0, 1, 21)
     ax.hist([right, wrong], bins=bins, label=[f"right ({len(right)})", f"wrong ({len(wrong)})"],
             color=["#2e7d32", "#c62828"], stacked=False)
@@ -125,7 +120,6 @@ def plot_confidence(predictions: Sequence[m.Prediction], truth: Sequence[str],
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def cross_validate(texts: Sequence[str], labels: Sequence[str], folds: int = 5,

@@ -45,17 +45,27 @@ column = st.selectbox("Message column", columns,
 if column is None:
     st.stop()
 
-run_key = ("batch_result", upload.name, upload.size, column)
+model = ui.model()
+run_key = (upload.file_id, column, model.name, model.card.get("created"))
 if st.session_state.get("batch_key") != run_key:
     bar = st.progress(0.0, text=f"Classifying {len(frame):,} messages…")
     try:
-        result = classify_frame(frame, ui.model(), text_column=column,
+        result = classify_frame(frame, model, text_column=column,
                                 progress=lambda f: bar.progress(f, text=f"{f:.0%} classified"))
     except AssistantError as exc:
         ui.stop_with(str(exc), "error")
     bar.empty()
-    st.session_state["batch_key"] = run_key
-    st.session_state["batch_result"] = result
+    # The downloads are built once per result, not on every rerun.
+    csv_bytes = neutralise_formulas(result).to_csv(index=False).encode("utf-8")
+    try:
+        buffer = io.BytesIO()
+        result.to_parquet(buffer, index=False)
+        parquet_bytes = buffer.getvalue()
+    except Exception as exc:  # mixed types in one column (JSONL) cannot go to Parquet
+        parquet_bytes = None
+        st.session_state["batch_parquet_problem"] = str(exc)
+    st.session_state.update(batch_key=run_key, batch_result=result, batch_csv=csv_bytes,
+                            batch_parquet=parquet_bytes)
 result = st.session_state["batch_result"]
 
 counts = result["label"].value_counts()
@@ -83,11 +93,13 @@ st.dataframe(view, hide_index=True, key="batch_table",
 stem = upload.name.rsplit(".", 1)[0]
 d1, d2 = st.columns(2)
 with d1:
-    st.download_button("Download CSV", neutralise_formulas(result).to_csv(index=False),
-                       file_name=f"{stem}-labelled.csv", mime="text/csv", key="batch_csv",
+    st.download_button("Download CSV", st.session_state["batch_csv"],
+                       file_name=f"{stem}-labelled.csv", mime="text/csv", key="batch_csv_button",
                        icon=":material/download:")
 with d2:
-    buffer = io.BytesIO()
-    result.to_parquet(buffer, index=False)
-    st.download_button("Download Parquet", buffer.getvalue(), file_name=f"{stem}-labelled.parquet",
-                       key="batch_parquet", icon=":material/download:")
+    if st.session_state["batch_parquet"] is None:
+        st.caption("Parquet is not available for this file (a column mixes types); use CSV.")
+    else:
+        st.download_button("Download Parquet", st.session_state["batch_parquet"],
+                           file_name=f"{stem}-labelled.parquet", key="batch_parquet_button",
+                           icon=":material/download:")

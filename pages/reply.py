@@ -8,8 +8,9 @@ from datetime import date
 import streamlit as st
 
 import ui
-from assistant import AssistantError, OrderError, respond
-from assistant.orders import ORDER_FIELDS, TRACKING_STATUSES, Order, extract_ids, find_order_in
+from assistant import AssistantError, order_from_message, respond
+from assistant.assist import buyer_language
+from assistant.orders import ORDER_FIELDS, TRACKING_STATUSES, find_order_in, parse_form
 from assistant.replies import available_languages
 
 FIELD_LABELS = {
@@ -48,26 +49,33 @@ except AssistantError as exc:
 
 # ---------------------------------------------------------------- prefill the order
 state = st.session_state
+message_key = hashlib.sha1(message.encode()).hexdigest()[:10]
+KEEP = ("agent_name", "store_name")  # the agent's own details stay from message to message
 for name in ORDER_FIELDS:
     state.setdefault(f"order_{name}", "")
-found = extract_ids(message)
-for name, value in found.items():
-    if not state[f"order_{name}"]:
-        state[f"order_{name}"] = value
+if state.get("order_for") != message_key:
+    # A new message is a new case: nothing of the previous buyer's order may carry over.
+    for name in ORDER_FIELDS:
+        if name not in KEEP:
+            state[f"order_{name}"] = ""
+    prefill = order_from_message(message)
+    for name in ("order_id", "tracking_number"):
+        state[f"order_{name}"] = getattr(prefill, name) or ""
+    state["order_for"], state["filled_for"] = message_key, None
 if upload is not None and state["order_order_id"] and \
-        state.get("filled_for") != (upload.name, state["order_order_id"]):
+        state.get("filled_for") != (upload.file_id, state["order_order_id"]):
     try:
         frame = ui.table(upload.getvalue(), upload.name).frame
         row_order = find_order_in(enumerate(frame.to_dict("records"), start=2),
                                   state["order_order_id"], where=upload.name)
         for name in ORDER_FIELDS:
             value = getattr(row_order, name)
-            if value is not None:
-                state[f"order_{name}"] = str(value)
-        state["filled_for"] = (upload.name, state["order_order_id"])
+            if value is not None or name not in KEEP:
+                state[f"order_{name}"] = "" if value is None else str(value)
         st.toast(f"Order {state['order_order_id']} filled in from {upload.name}")
     except AssistantError as exc:
         right.warning(str(exc))
+    state["filled_for"] = (upload.file_id, state["order_order_id"])
 
 # ---------------------------------------------------------------- scenario
 with left:
@@ -84,8 +92,7 @@ with left:
     options = ui.scenario_options(model.labels)
     # Keyed by the message, so a new message starts from its own prediction.
     chosen = st.selectbox("Scenario", options, index=options.index(prediction.label),
-                          format_func=ui.fmt_label,
-                          key="scenario_" + hashlib.sha1(message.encode()).hexdigest()[:10])
+                          format_func=ui.fmt_label, key=f"scenario_{message_key}")
 
 # ---------------------------------------------------------------- order form
 with st.expander("Order details", expanded=True):
@@ -100,24 +107,18 @@ with st.expander("Order details", expanded=True):
                 st.selectbox(FIELD_LABELS[name], choices, key=f"order_{name}")
             else:
                 st.text_input(FIELD_LABELS[name], key=f"order_{name}")
-values = {name: state[f"order_{name}"].strip() for name in ORDER_FIELDS
-          if state[f"order_{name}"].strip()}
-good, problems = {}, []
-for name, value in values.items():
-    try:
-        Order.from_dict({name: value}, dayfirst=dayfirst)
-        good[name] = value
-    except OrderError as exc:
-        problems.append(str(exc))
+order, problems = parse_form({name: state[f"order_{name}"].strip() for name in ORDER_FIELDS
+                               if state[f"order_{name}"].strip()}, dayfirst=dayfirst)
 for problem in problems:
     st.error(problem)
-order = Order.from_dict(good, dayfirst=dayfirst)
 
 # ---------------------------------------------------------------- decision and draft
 languages = available_languages()
-default_lang = lang if lang in languages else "en"
+default_lang = buyer_language(prediction) or "en"
+default_lang = default_lang if default_lang in languages else "en"
 reply_lang = st.selectbox("Reply language", languages, index=languages.index(default_lang),
-                          format_func=lambda c: LANG_NAMES.get(c, c), key="reply_lang")
+                          format_func=lambda c: LANG_NAMES.get(c, c),
+                          key=f"reply_lang_{message_key}")
 result = respond(prediction, order, label=chosen, lang=reply_lang, today=date.today())
 decision = result.decision
 

@@ -93,32 +93,57 @@ if st.button("Train a new version", type="primary", key="train_go", icon=":mater
                          sources=sources, progress=lambda f, msg: bar.progress(f, text=msg))
     except AssistantError as exc:
         ui.stop_with(f"Training failed: {exc}", "error")
-    current = ui.model()
-    baseline = m.evaluate(current, result.holdout_texts, result.holdout_labels)
-    st.session_state["trained"] = (result, baseline, active)
     bar.empty()
+    # Kept before anything else can fail, so a finished training is never lost.
+    st.session_state["trained"] = {"result": result, "against": active, "baseline": None}
+    try:
+        current = ui.model()
+        unseen = [not s for s in current.has_seen(result.holdout_texts)]
+        texts = [t for t, u in zip(result.holdout_texts, unseen, strict=True) if u]
+        labels = [t for t, u in zip(result.holdout_labels, unseen, strict=True) if u]
+        new_on_same = m.metrics(labels, [p for p, u in zip(result.holdout_predicted, unseen,
+                                                             strict=True) if u])
+        baseline = m.evaluate(current, texts, labels) if texts else None
+        st.session_state["trained"]["baseline"] = (baseline, new_on_same, len(texts))
+    except AssistantError as exc:
+        st.warning(f"The active model could not be measured for comparison: {exc}")
+    st.session_state["trained"]["figure"] = confusion_figure(result.holdout_labels,
+                                                             result.holdout_predicted)
 
 if "trained" in st.session_state:
-    result, baseline, against = st.session_state["trained"]
+    trained = st.session_state["trained"]
+    result, against = trained["result"], trained["against"]
     new = result.holdout
-    st.markdown(f"**New version `{result.model.name}`** vs active **`{against}`** on the same "
-                f"{new['rows']} held-out messages (never used to train the new version):")
+    st.markdown(f"**New version `{result.model.name}`**: {new['rows']} held-out messages, "
+                "never used to train it (split off before training).")
     a, b = st.columns(2)
-    a.metric("Accuracy", f"{new['accuracy']:.1%}", f"{new['accuracy'] - baseline['accuracy']:+.1%}")
-    b.metric("Macro-F1", f"{new['macro_f1']:.1%}", f"{new['macro_f1'] - baseline['macro_f1']:+.1%}")
+    a.metric("Accuracy", f"{new['accuracy']:.1%}")
+    b.metric("Macro-F1", f"{new['macro_f1']:.1%}")
+    if trained["baseline"] and trained["baseline"][0]:
+        base, same, rows = trained["baseline"]
+        st.markdown(f"Against the active model **`{against}`** on the {rows} held-out messages "
+                    "neither model was trained on:")
+        c, d = st.columns(2)
+        c.metric(f"Accuracy: new vs {against}", f"{same['accuracy']:.1%}",
+                 f"{same['accuracy'] - base['accuracy']:+.1%}")
+        d.metric(f"Macro-F1: new vs {against}", f"{same['macro_f1']:.1%}",
+                 f"{same['macro_f1'] - base['macro_f1']:+.1%}")
+    elif trained["baseline"]:
+        st.caption(f"The active model `{against}` was trained on every held-out message, so "
+                   "it cannot be compared fairly on them.")
+    base_rows = trained["baseline"][0]["per_label"] if trained["baseline"] and \
+        trained["baseline"][0] else {}
     table = pd.DataFrame({
         "label": list(new["per_label"]),
         "precision": [r["precision"] for r in new["per_label"].values()],
         "recall": [r["recall"] for r in new["per_label"].values()],
         "F1 new": [r["f1"] for r in new["per_label"].values()],
-        "F1 active": [baseline["per_label"].get(k, {}).get("f1", 0.0) for k in new["per_label"]],
+        "F1 active (unseen rows)": [base_rows.get(k, {}).get("f1") for k in new["per_label"]],
         "support": [r["support"] for r in new["per_label"].values()],
     })
     left, right = st.columns([1, 1])
     left.dataframe(table, hide_index=True, key="train_table")
-    with right:
-        predicted = [p.label for p in result.model.predict(result.holdout_texts, languages=None)]
-        st.pyplot(confusion_figure(result.holdout_labels, predicted), clear_figure=True)
+    right.pyplot(trained["figure"])
     if st.button("Save and activate this version", key="train_activate",
                  icon=":material/rocket_launch:"):
         try:
@@ -127,7 +152,7 @@ if "trained" in st.session_state:
         except AssistantError as exc:
             ui.stop_with(str(exc), "error")
         del st.session_state["trained"]
-        st.success(f"`{result.model.name}` is now active; agents get it on their next message.")
+        st.toast(f"`{result.model.name}` is now active; agents get it on their next message.")
         st.rerun()
 
 # ---------------------------------------------------------------- versions

@@ -170,3 +170,29 @@ def test_train_activate_and_roll_back(workspace):
     at.button(key="version_rollback").click().run()
     assert not at.exception
     assert registry.active_name() == "default"
+
+
+def test_reply_new_message_starts_a_new_case(workspace):
+    at = app()
+    at.text_area(key="message").input("please cancel order 8183920451726635").run()
+    at.text_input(key="order_buyer_name").input("Ana")
+    at.text_input(key="order_agent_name").input("Mia").run()
+    at.text_area(key="message").input("Mein Paket kam leer an, Bestellung 1043. Nichts drin!")
+    at.run()
+    assert not at.exception
+    assert at.text_input(key="order_order_id").value == "1043"
+    assert at.text_input(key="order_buyer_name").value == ""
+    assert at.text_input(key="order_agent_name").value == "Mia"  # the agent stays
+    lang = [s for s in at.selectbox if s.key.startswith("reply_lang_")][0]
+    assert lang.value == "de"
+    english = [t for t in at.text_area if t.key.startswith("english_")]
+    assert english and "nothing inside (order 1043)" in english[0].value
+
+
+def test_reply_seller_message_can_be_chosen(workspace):
+    at = app()
+    at.text_area(key="message").input("order 8183920451726635").run()
+    [s for s in at.selectbox if s.key.startswith("scenario_")][0].set_value(
+        "shipped_notice").run()
+    assert not at.exception
+    assert "Send this message to the buyer" in texts(at)

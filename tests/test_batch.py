@@ -155,3 +155,36 @@ def test_ctrl_c_leaves_no_output(tmp_path, default_model):
     assert proc.returncode == 130, err
     assert "interrupted" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv"]
+
+
+def test_jsonl_records_with_different_keys(tmp_path, default_model):
+    src = tmp_path / "m.jsonl"
+    src.write_text('{"id": 1, "message": "my parcel arrived empty"}\n'
+                   '{"id": 2, "message": "where is my order", "order": "8183920451726635"}\n'
+                   'not json\n')
+    summary = run_batch([str(src)], str(tmp_path / "o.csv"), model=default_model, jobs=1,
+                        chunk_rows=1)
+    out = pd.read_csv(tmp_path / "o.csv", dtype=str, keep_default_na=False)
+    assert out[["id", "order"]].values.tolist() == [["1", ""], ["2", "8183920451726635"]]
+    assert [(line, why[:17]) for _, line, why in summary.skipped] == [(3, "not a JSON object")]
+
+
+def test_with_replies_reads_orders_from_the_row(tmp_path, default_model):
+    from datetime import date
+
+    from assistant.batch import reply_columns
+
+    frame = pd.DataFrame({"message": ["where is my parcel??", "tracking says delivered, nothing"],
+                          "Order ID": ["8183920451726635", "77"],
+                          "Ship Date": [pd.Timestamp("2026-01-01"), pd.NaT],
+                          "Logistics Company": ["China Post", None],
+                          "Shipping Method": ["small parcel", None],
+                          "Buyer": [None, "Tom"]})
+    src = tmp_path / "in.parquet"
+    frame.to_parquet(src)
+    run_batch([str(src)], str(tmp_path / "out.parquet"), model=default_model, jobs=1,
+              extra=reply_columns(today=date(2026, 1, 20), agent_name="Mia", store_name="S"))
+    out = pd.read_parquet(tmp_path / "out.parquet")
+    assert out["action"].tolist() == ["wait", "check_with_neighbours_and_post_office"]
+    assert "Dear Tom" in out["reply"][1] and "Hello," in out["reply"][0]
+    assert out["order_problem"].tolist() == ["", ""]

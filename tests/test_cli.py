@@ -110,3 +110,47 @@ def test_every_command_has_an_example():
         for action in nested:
             for sub_name, sub_cmd in action.choices.items():
                 assert "Example:" in sub_cmd.description, f"{name} {sub_name}"
+
+
+def test_reply_rejects_an_unknown_label(capsys, default_model):
+    code, _, err = run(capsys, "reply", "hello", "--label", "shiped_notice")
+    assert code == 1 and "unknown --label 'shiped_notice'" in err and "shipped_notice" in err
+
+
+def test_reply_seller_message_json(capsys, default_model):
+    code, out, _ = run(capsys, "reply", "-", "--label", "shipped_notice", "--orders",
+                       "data/sample_orders.csv", "--order-id", "8183920451726637", "--json",
+                       "--lang", "en", "--today", "2026-01-05")
+    result = json.loads(out)
+    assert code == 0
+    assert result["decision"]["action"] == "send_seller_message"
+    assert "UB123456789CN" in result["reply"]
+
+
+def test_reply_json_for_the_seeds_case(capsys, tmp_path, default_model):
+    order = tmp_path / "order.json"
+    order.write_text(json.dumps({"order_id": "8183920451726635", "carrier": "China Post",
+                                 "service": "small parcel", "ship_date": "2026-01-01",
+                                 "destination_country": "ES", "tracking_status": "in_transit"}))
+    code, out, _ = run(capsys, "reply", "my parcel still has not arrived", "--order",
+                       str(order), "--today", "2026-02-05", "--json", "--agent", "Mia",
+                       "--store", "Harbour Lane")
+    result = json.loads(out)
+    assert code == 0 and result["label"] == "not_arrived"
+    assert result["decision"]["rule"] == "within_promised_time"
+    assert result["decision"]["deadlines"] == {"promised_date": "2026-03-02"}
+    assert "25 days" in result["reply"] and result["missing_fields"] == []
+    assert result["language"] == "en"
+
+
+def test_dask_refuses_local_only_options(capsys, tmp_path, default_model):
+    code, _, err = run(capsys, "batch", str(tmp_path), "-o", str(tmp_path / "o"), "--engine",
+                       "dask", "--with-replies")
+    assert code == 1 and "--with-replies work with the local engine only" in err
+
+
+def test_convert_into_a_missing_folder(capsys, tmp_path):
+    src = tmp_path / "d.csv"
+    src.write_text("text,label\nhello,a\n")
+    code, _, err = run(capsys, "data", "convert", str(src), str(tmp_path / "no" / "x.yml"))
+    assert code == 1 and "does not exist; create it first" in err

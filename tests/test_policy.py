@@ -28,6 +28,7 @@ SHIPPED_HOME = {"carrier": "USPS", "ship_date": "2026-02-10", "domestic": "yes"}
 # (label, order fields or None, rule, action, template)
 CASES = [
     ("other", None, "needs_a_person", "escalate_to_person", "other"),
+    ("shipped_notice", None, "seller_message", "send_seller_message", "shipped_notice"),
     ("card_arrival", None, "no_rule_for_label", "escalate_to_person", "other"),
     ("not_arrived", DELIVERED, "tracking_shows_delivered",
      "check_with_neighbours_and_post_office", "delivered_not_received"),
