@@ -6,8 +6,8 @@ st.set_page_config(page_title="Reply assistant", page_icon=":material/support_ag
                    layout="wide")
 
 pages = [
-    st.Page("pages/reply.py", title="Reply", icon=":material/forum:", default=True),
-    st.Page("pages/batch.py", title="Batch", icon=":material/table_view:"),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("views/reply.py", title="Reply", icon=":material/forum:", default=True),
+    st.Page("views/batch.py", title="Batch", icon=":material/table_view:"),
+    st.Page("views/train.py", title="Train", icon=":material/model_training:"),
 ]
 st.navigation(pages).run()

@@ -98,7 +98,7 @@ def test_reply_fills_order_from_export(workspace):
 
 
 def test_batch_happy_path(workspace):
-    at = app("pages/batch.py")
+    at = app("views/batch.py")
     csv = b"id,message\n1,my parcel arrived empty\n2,=SUM(A1)\n3,where is my order\n"
     at.file_uploader(key="batch_upload").set_value(("export.csv", csv, "text/csv")).run()
     assert not at.exception
@@ -110,7 +110,7 @@ def test_batch_happy_path(workspace):
 
 
 def test_batch_no_text_column(workspace):
-    at = app("pages/batch.py")
+    at = app("views/batch.py")
     at.file_uploader(key="batch_upload").set_value(("x.csv", b"a,b\n1,2\n", "text/csv")).run()
     assert not at.exception
     assert "No message column found" in at.warning[0].value
@@ -118,7 +118,7 @@ def test_batch_no_text_column(workspace):
 
 
 def test_batch_not_a_table(workspace):
-    at = app("pages/batch.py")
+    at = app("views/batch.py")
     at.file_uploader(key="batch_upload").set_value(
         ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00binary", "text/csv")).run()
     assert not at.exception
@@ -136,7 +136,7 @@ def _labelled(rows: int = 8) -> bytes:
 
 
 def test_train_single_label_is_refused(workspace):
-    at = app("pages/train.py")
+    at = app("views/train.py")
     at.toggle(key="train_shipped").set_value(False).run()
     one = b"text,label\n" + b"".join(f"msg {i},only\n".encode() for i in range(6))
     at.file_uploader(key="train_upload").set_value(("one.csv", one, "text/csv")).run()
@@ -145,7 +145,7 @@ def test_train_single_label_is_refused(workspace):
 
 
 def test_train_shows_row_problems(workspace):
-    at = app("pages/train.py")
+    at = app("views/train.py")
     bad = b"text,label\nhello,a\n,b\n"
     at.file_uploader(key="train_upload").set_value(("bad.csv", bad, "text/csv")).run()
     assert not at.exception
@@ -154,7 +154,7 @@ def test_train_shows_row_problems(workspace):
 
 
 def test_train_activate_and_roll_back(workspace):
-    at = app("pages/train.py")
+    at = app("views/train.py")
     at.toggle(key="train_shipped").set_value(False).run()
     at.file_uploader(key="train_upload").set_value(("mine.csv", _labelled(), "text/csv")).run()
     at.button(key="train_go").click().run()
@@ -166,7 +166,7 @@ def test_train_activate_and_roll_back(workspace):
     assert not at.exception
     name = registry.active_name()
     assert name.startswith("v") and (workspace / "models" / name / "model.joblib").exists()
-    at = app("pages/train.py")
+    at = app("views/train.py")
     at.button(key="version_rollback").click().run()
     assert not at.exception
     assert registry.active_name() == "default"
