@@ -124,6 +124,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.out_of_scope:
         result["threshold_tradeoff"] = reports.threshold_tradeoff(
             model, data.texts, data.labels, args.out_of_scope)
+    if args.set_threshold:
+        if not args.out_of_scope:
+            raise DataError("--set-threshold goes with --out-of-scope LABEL")
+        _own_model_name(args.model)
+        from dataclasses import asdict
+
+        suggested = result["threshold_tradeoff"]["suggested"]
+        model.thresholds = m.Thresholds(suggested, model.thresholds.min_margin)
+        model.card = {**model.card, "thresholds": asdict(model.thresholds),
+                      "threshold_selection": {"out_of_scope_label": args.out_of_scope,
+                                              "data": [str(p) for p in args.data]}}
+        folder = m.save(model, _own_model_name(args.model))
+        print(f"needs-review confidence threshold of {folder.name!r} set to {suggested:.2f}",
+              file=sys.stderr)
     if args.report_dir:
         paths = reports.write_reports(model, data.texts, data.labels, args.report_dir)
         print(f"wrote {', '.join(str(p) for p in paths)}", file=sys.stderr)
@@ -170,6 +184,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"  [{verdict}] {row['a']} -> {row['b']} (true {row['true']}): "
               f"{_short(row['text'], 60)}")
     return 0
+
+
+def _own_model_name(name: str | None) -> str:
+    """A model the user trained (the default one is rebuilt from the shipped data)."""
+    from .registry import DEFAULT, active_name
+
+    name = name or active_name()
+    if name == DEFAULT:
+        raise DataError("the default model is rebuilt from the shipped data, so its threshold "
+                        "cannot be set; train your own model and pass --model NAME")
+    return name
 
 
 def _print_metrics(result: dict[str, Any]) -> None:
@@ -433,6 +458,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-of-scope", metavar="LABEL", help="the label that marks out-of-scope "
                    "rows: report how the needs-review threshold trades in-scope accuracy for "
                    "catching them")
+    p.add_argument("--set-threshold", action="store_true", help="with --out-of-scope: save the "
+                   "suggested confidence threshold into the model (not for the default model, "
+                   "which is rebuilt from the shipped data)")
     _data_options(p)
 
     p = _command(sub, "compare", "Compare two models on the same labelled rows.",

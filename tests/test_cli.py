@@ -154,3 +154,23 @@ def test_convert_into_a_missing_folder(capsys, tmp_path):
     src.write_text("text,label\nhello,a\n")
     code, _, err = run(capsys, "data", "convert", str(src), str(tmp_path / "no" / "x.yml"))
     assert code == 1 and "does not exist; create it first" in err
+
+
+def test_out_of_scope_threshold_is_reported_and_saved(capsys, tmp_path, models_dir):
+    data = tmp_path / "mine.csv"
+    data.write_text(TRAIN_ROWS)
+    assert run(capsys, "train", str(data), "--name", "mine")[0] == 0
+    scope = tmp_path / "scope.csv"
+    scope.write_text("text,label\nwhere is my parcel number 3,not_arrived\n"
+                     "the mug 2 arrived broken,item_defective\nwhat is the weather in Lima,OOS\n"
+                     "play some jazz,OOS\n")
+    code, out, err = run(capsys, "evaluate", str(scope), "--model", "mine", "--out-of-scope",
+                         "OOS", "--set-threshold")
+    assert code == 0
+    assert "threshold  in-scope accuracy  out-of-scope recall" in out and "<- suggested" in out
+    saved = json.loads((models_dir / "mine" / "model.json").read_text())
+    assert saved["threshold_selection"]["out_of_scope_label"] == "OOS"
+    assert f"set to {saved['thresholds']['min_confidence']:.2f}" in err
+    code, _, err = run(capsys, "evaluate", str(scope), "--model", "default", "--out-of-scope",
+                       "OOS", "--set-threshold")
+    assert code == 1 and "train your own model" in err
