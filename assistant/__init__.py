@@ -7,6 +7,7 @@
 
 from .assist import Draft, draft, order_from_message, respond
 from .dataset import read_labelled, read_table
+from .delivery import facts
 from .errors import (
     AssistantError,
     DataError,
@@ -16,7 +17,7 @@ from .errors import (
     TemplateError,
 )
 from .model import Model, Prediction, evaluate, load, save, train
-from .orders import Order, extract_ids, facts, find_order, read_orders
+from .orders import Order, extract_ids, find_order, read_orders
 from .policy import Decision, decide
 from .registry import get_model
 from .replies import Reply, check_templates, render

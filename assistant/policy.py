@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .orders import Order, OrderFacts, facts
+from .delivery import OrderFacts, facts
+from .orders import Order
 from .scenarios import FALLBACK_LABEL, SELLER_MESSAGES, title
 
 # Past the promised date by more than this many days, a refund is due (seed 002 (9):

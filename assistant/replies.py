@@ -38,8 +38,9 @@ from jinja2 import ChainableUndefined, FileSystemLoader, meta, nodes, pass_conte
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
+from .delivery import FACT_FIELDS, facts
 from .errors import TemplateError
-from .orders import FACT_FIELDS, ORDER_FIELDS, Order, facts
+from .orders import ORDER_FIELDS, Order
 from .policy import Decision, decide
 from .scenarios import FALLBACK_LABEL, LABELS, SELLER_MESSAGES
 

@@ -11,15 +11,13 @@ from pathlib import Path
 import pytest
 
 from assistant import orders
+from assistant.delivery import ESCALATION_DAY, carrier_promise, facts
 from assistant.errors import DataError, OrderError
 from assistant.orders import (
-    ESCALATION_DAY,
     ORDER_FIELDS,
     Order,
     canonical_columns,
-    carrier_promise,
     extract_ids,
-    facts,
     find_order,
     parse_bool,
     parse_date,
@@ -254,4 +252,11 @@ def test_extract_ids_ignores_phone_numbers_and_prices(message: str) -> None:
 
 def test_docstring_examples_run() -> None:
     result = doctest.testmod(orders)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_delivery_docstring_examples_run() -> None:
+    from assistant import delivery
+
+    result = doctest.testmod(delivery)
     assert result.attempted > 0 and result.failed == 0

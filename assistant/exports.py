@@ -1,0 +1,265 @@
+"""Reading and writing message exports for batch runs: files, folders and globs of CSV, TSV,
+JSONL and Parquet read in chunks with malformed rows reported by line; outputs written through
+a temporary file and renamed only when complete; spreadsheet formulas neutralised in CSV.
+"""
+
+from __future__ import annotations
+
+import glob
+import io
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .dataset import csv_chunks
+from .errors import DataError
+
+INPUT_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".parquet")
+OUTPUT_SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_ROWS = 20_000
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells a spreadsheet would run as a formula with an apostrophe."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            values = out[col]
+            mask = values.astype(str).str.startswith(FORMULA_START) & values.notna()
+            if mask.any():
+                out[col] = values.astype(object).where(~mask, "'" + values.astype(str))
+    return out
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def expand_inputs(specs: Sequence[str]) -> list[str]:
+    """Files named by paths, directories and globs (``-`` is stdin), in a stable order."""
+    files: list[str] = []
+    for spec in specs:
+        if spec == "-":
+            files.append(spec)
+        elif Path(spec).is_dir():
+            found = sorted(str(p) for p in Path(spec).iterdir()
+                           if p.suffix.lower() in INPUT_SUFFIXES)
+            if not found:
+                raise DataError(f"no CSV, TSV, JSONL or Parquet files in the folder {spec}")
+            files += found
+        elif any(ch in spec for ch in "*?["):
+            found = sorted(p for p in glob.glob(spec) if Path(p).suffix.lower() in INPUT_SUFFIXES)
+            if not found:
+                raise DataError(f"no CSV, TSV, JSONL or Parquet files match {spec}")
+            files += found
+        elif not Path(spec).exists():
+            raise DataError(f"no such file: {spec}")
+        else:
+            files.append(spec)
+    return files
+
+
+def sniff_encoding(path: str) -> tuple[str, str | None]:
+    """UTF-8 (with or without BOM) if the whole file decodes, else cp1252, with a warning."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as fh:
+        try:
+            while block := fh.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+            return "utf-8-sig", None
+        except UnicodeDecodeError:
+            return "cp1252", (f"{path} is not UTF-8; read it as cp1252. If accents look wrong, "
+                              "pass --encoding with the file's real encoding")
+
+
+@dataclass
+class Chunk:
+    frame: pd.DataFrame
+    source: str
+    bad: list[tuple[int | None, str]]
+
+
+def read_chunks(path: str, *, encoding: str | None = None, on_bad_lines: str = "skip",
+                chunk_rows: int = CHUNK_ROWS, notes: list[str] | None = None) -> Iterator[Chunk]:
+    """Yield the rows of one file (or ``-``, CSV on stdin) in chunks of strings."""
+    suffix = Path(path).suffix.lower() if path != "-" else ".csv"
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            pf = pq.ParquetFile(path)
+        except Exception as exc:
+            raise DataError(f"{path} is not a readable Parquet file: {exc}") from None
+        for batch in pf.iter_batches(batch_size=chunk_rows):
+            yield Chunk(batch.to_pandas(), path, [])
+        return
+    if suffix in (".jsonl", ".ndjson"):
+        yield from _jsonl_chunks(path, encoding, on_bad_lines, chunk_rows)
+        return
+    if path == "-":
+        handle = io.TextIOWrapper(sys.stdin.buffer, encoding=encoding or "utf-8-sig",
+                                  newline="")
+    else:
+        enc = encoding
+        if enc is None:
+            enc, note = sniff_encoding(path)
+            if note and notes is not None:
+                notes.append(note)
+        handle = open(path, encoding=enc, newline="")  # noqa: SIM115 (closed below)
+    try:
+        sep = "\t" if suffix in (".tsv", ".tab") else _sniff_sep(handle)
+        for frame, bad in csv_chunks(handle, delimiter=sep, chunk_rows=chunk_rows, path=path):
+            if bad and on_bad_lines == "error":
+                line, why = bad[0]
+                raise DataError(f"{path}: malformed row at line {line} ({why}); fix the row or "
+                                "use --on-bad-lines skip")
+            yield Chunk(frame, path, bad)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not {handle.encoding} ({exc.reason}); "
+                        "pass --encoding") from None
+    finally:
+        if path != "-":
+            handle.close()
+        else:
+            handle.detach()
+
+
+def _sniff_sep(handle) -> str:
+    from .dataset import sniff_delimiter
+
+    if not handle.seekable():
+        return ","
+    pos = handle.tell()
+    sample = handle.read(20000)
+    handle.seek(pos)
+    return sniff_delimiter(sample)
+
+
+def _jsonl_keys(path: str, encoding: str | None) -> list[str]:
+    """Every key of a JSONL file's objects, in order of first appearance (records may differ:
+    each chunk gets them all, so no field is dropped and the output's columns stay fixed)."""
+    keys: dict[str, None] = {}
+    with open(path, encoding=encoding or "utf-8-sig") as fh:
+        for line in fh:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                keys.update(dict.fromkeys(record))
+    return list(keys)
+
+
+def _jsonl_chunks(path, encoding, on_bad_lines, chunk_rows) -> Iterator[Chunk]:
+    if path == "-":
+        raise DataError("stdin takes CSV; save the JSONL to a file and pass its name")
+    keys = _jsonl_keys(path, encoding)
+    records, bad = [], []
+    with open(path, encoding=encoding or "utf-8-sig") as stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("not an object")
+            except ValueError as exc:
+                if on_bad_lines == "error":
+                    raise DataError(f"{path}: line {number} is not a JSON object ({exc}); fix "
+                                    "it or use --on-bad-lines skip") from None
+                bad.append((number, f"not a JSON object: {exc}"))
+                continue
+            records.append(record)
+            if len(records) >= chunk_rows:
+                yield Chunk(pd.DataFrame.from_records(records, columns=keys), path, bad)
+                records, bad = [], []
+    if records or bad:
+        yield Chunk(pd.DataFrame.from_records(records, columns=keys), path, bad)
+
+
+# ---------------------------------------------------------------- writing
+
+
+class AtomicOutput:
+    """Writes chunks to a temp file beside the output; renamed into place only on success."""
+
+    def __init__(self, path: str):
+        self.path = Path(path)
+        self.suffix = self.path.suffix.lower()
+        if self.suffix not in OUTPUT_SUFFIXES:
+            raise DataError(f"cannot write {self.path.name}: the output's ending must be one of "
+                            f"{', '.join(OUTPUT_SUFFIXES)}")
+        if not self.path.parent.exists():
+            raise DataError(f"the folder {self.path.parent} does not exist; create it first")
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
+                                   suffix=".partial")
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.parquet = None
+        self.fh = None if self.suffix == ".parquet" else open(  # noqa: SIM115
+            self.tmp, "w", encoding="utf-8", newline="")
+        self.first = True
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self.suffix == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if self.parquet is None:
+                self.parquet = pq.ParquetWriter(self.tmp, table.schema)
+            self.parquet.write_table(table.cast(self.parquet.schema))
+        elif self.suffix == ".jsonl":
+            frame.to_json(self.fh, orient="records", lines=True, force_ascii=False)
+        else:
+            sep = "\t" if self.suffix == ".tsv" else ","
+            neutralise_formulas(frame).to_csv(self.fh, sep=sep, index=False, header=self.first,
+                                              lineterminator="\n")
+        self.first = False
+
+    def commit(self) -> None:
+        if self.parquet is not None:
+            self.parquet.close()
+        if self.fh is not None:
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+            self.fh.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            if self.parquet is not None:
+                self.parquet.close()
+            if self.fh is not None:
+                self.fh.close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+def count_rows(files: Sequence[str]) -> int | None:
+    """Rows to expect (for the progress bar's time left): lines, or Parquet's row count."""
+    total = 0
+    for path in files:
+        if path == "-":
+            return None
+        if path.lower().endswith(".parquet"):
+            import pyarrow.parquet as pq
+
+            try:
+                total += pq.ParquetFile(path).metadata.num_rows
+            except Exception as exc:
+                raise DataError(f"{path} is not a readable Parquet file: {exc}") from None
+            continue
+        with open(path, "rb") as fh:
+            lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
+        total += max(0, lines - (0 if path.lower().endswith((".jsonl", ".ndjson")) else 1))
+    return total
