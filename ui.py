@@ -44,10 +44,15 @@ def feedback() -> FeedbackStore:
     return _feedback(str(default_path()))
 
 
-@st.cache_data(show_spinner="Reading the file…", max_entries=8)
-def table(data: bytes, name: str):
-    """An uploaded table, parsed once per distinct upload."""
-    return read_table(data, name=name)
+@st.cache_data(show_spinner="Reading the file…", max_entries=4)
+def _table(file_id: str, name: str, _data: bytes):
+    # Keyed on the upload's id, not its bytes: hashing a 200 MB upload on every rerun is slow.
+    return read_table(_data, name=name)
+
+
+def table(upload):
+    """An uploaded table (st.file_uploader's file), parsed once per upload."""
+    return _table(upload.file_id, upload.name, upload.getvalue())
 
 
 def scenario_options(labels=None) -> list[str]:

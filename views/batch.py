@@ -22,7 +22,7 @@ if upload is None:
     ui.stop_with("Upload an export with one buyer message per row.")
 
 try:
-    frame = ui.table(upload.getvalue(), upload.name).frame
+    frame = ui.table(upload).frame
 except AssistantError as exc:
     ui.stop_with(f"{upload.name} cannot be read: {exc}", "error")
 if frame.empty:

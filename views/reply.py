@@ -65,7 +65,7 @@ if state.get("order_for") != message_key:
 if upload is not None and state["order_order_id"] and \
         state.get("filled_for") != (upload.file_id, state["order_order_id"]):
     try:
-        frame = ui.table(upload.getvalue(), upload.name).frame
+        frame = ui.table(upload).frame
         row_order = find_order_in(enumerate(frame.to_dict("records"), start=2),
                                   state["order_order_id"], where=upload.name)
         for name in ORDER_FIELDS:

@@ -50,7 +50,7 @@ st.download_button("Export the saved corrections as a labelled CSV",
 frames, sources, problems = [], [], []
 for upload in uploads or []:
     try:
-        table: Table = ui.table(upload.getvalue(), upload.name)
+        table: Table = ui.table(upload)
         part = labelled_frame(table)
     except AssistantError as exc:
         problems.append({"file": upload.name, "row": None, "problem": str(exc)})
