@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant import registry
-from assistant.dataset import read_table
+from assistant.dataset import read_labelled, read_table
 from assistant.feedback import FeedbackStore, default_path
 from assistant.model import Model, read_card
 from assistant.scenarios import LABELS, SELLER_MESSAGES, title
@@ -53,6 +53,17 @@ def _table(file_id: str, name: str, _data: bytes):
 def table(upload):
     """An uploaded table (st.file_uploader's file), parsed once per upload."""
     return _table(upload.file_id, upload.name, upload.getvalue())
+
+
+def shipped_data():
+    """The shipped training data (text, label), read once per version of the files."""
+    paths = registry.default_data_paths()
+    return _shipped(tuple(str(p) for p in paths), tuple(p.stat().st_mtime for p in paths))
+
+
+@st.cache_data(max_entries=1)
+def _shipped(paths: tuple[str, ...], mtimes: tuple[float, ...]):
+    return read_labelled(list(paths)).frame
 
 
 def scenario_options(labels=None) -> list[str]:

@@ -69,18 +69,23 @@ def order_from_message(message: str, order: Order | None = None) -> Order:
 
 def respond(prediction: Prediction, order: Order | None = None, *, label: str | None = None,
             lang: str | None = None, agent_name: str | None = None,
-            store_name: str | None = None, today: date | None = None) -> Draft:
-    """Decide and draft for a prediction already made (batch calls this per row)."""
+            store_name: str | None = None, today: date | None = None,
+            english: bool = True) -> Draft:
+    """Decide and draft for a prediction already made (batch calls this per row).
+
+    ``english`` also renders the English version of a reply in another language (for an
+    agent who does not read it); batch runs turn it off.
+    """
     order = order_from_message(prediction.text, order)
     chosen = label or prediction.label
     decision = decide(chosen, order, today=today)
     reply_lang = lang or buyer_language(prediction) or DEFAULT_LANG
     options = {"agent_name": agent_name, "store_name": store_name, "today": today}
     reply = render(decision.template, order, decision, lang=reply_lang, **options)
-    english = None
-    if reply.lang != DEFAULT_LANG:
-        english = render(decision.template, order, decision, lang=DEFAULT_LANG, **options)
-    return Draft(prediction, chosen, order, decision, reply, english)
+    english_reply = None
+    if english and reply.lang != DEFAULT_LANG:
+        english_reply = render(decision.template, order, decision, lang=DEFAULT_LANG, **options)
+    return Draft(prediction, chosen, order, decision, reply, english_reply)
 
 
 def buyer_language(prediction: Prediction) -> str | None:

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .assist import order_from_message, respond
 from .dataset import TEXT_COLUMNS, find_column
-from .errors import DataError
+from .errors import DataError, OrderError
 from .exports import (
     CHUNK_ROWS,
     AtomicOutput,
@@ -28,7 +29,8 @@ from .exports import (
     neutralise_formulas,
     read_chunks,
 )
-from .model import Model
+from .model import Alternative, Model, Prediction
+from .orders import Order, canonical_columns, order_key
 
 __all__ = ["BatchSummary", "Classifier", "classify_frame", "expand_inputs",
            "neutralise_formulas", "reply_columns", "run_batch"]
@@ -175,19 +177,14 @@ def classify_frame(frame: pd.DataFrame, model: Model, *, text_column: str | None
     return pd.concat([renamed, results], axis=1)
 
 
-def reply_columns(*, orders=None, lang: str | None = None, today=None,
-                  agent_name: str | None = None, store_name: str | None = None):
+def reply_columns(*, orders: dict[str, Order] | None = None, lang: str | None = None,
+                  today=None, agent_name: str | None = None, store_name: str | None = None):
     """An ``extra`` callback for run_batch: the decision's action and the drafted reply per
     row, with order fields from the row's own columns (export aliases) or from ``orders``
-    (order id -> Order), joined on the order number."""
-    from .assist import respond
-    from .errors import OrderError
-    from .model import Alternative, Prediction
-    from .orders import Order, canonical_columns, order_key
+    (order key -> Order), joined on the order number (the row's, else the message's)."""
 
-    def extra(frame: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
-        mapping = {c: f for c, f in canonical_columns(frame.columns).items()}
-        column = find_column(frame.columns, None, TEXT_COLUMNS, role="text")
+    def extra(frame: pd.DataFrame, results: pd.DataFrame, column: str) -> pd.DataFrame:
+        mapping = canonical_columns(frame.columns)
         rows = []
         for record, res in zip(frame.to_dict("records"), results.itertuples(index=False),
                                strict=True):
@@ -198,16 +195,14 @@ def reply_columns(*, orders=None, lang: str | None = None, today=None,
             except OrderError as exc:
                 order, problem = Order(), str(exc)
             text = "" if record[column] is None else str(record[column])
+            order = order_from_message(text, order)
+            if orders is not None and order.order_id:
+                order = orders.get(order_key(order.order_id), order)
             prediction = Prediction(text, res.label, res.confidence,
                                     (Alternative(res.alt_label, res.alt_confidence),),
                                     res.needs_review, res.language)
-            if orders is not None:
-                from .assist import order_from_message
-
-                key = order_key(order_from_message(text, order).order_id)
-                order = orders.get(key, order) if key else order
             result = respond(prediction, order, lang=lang, today=today, agent_name=agent_name,
-                             store_name=store_name)
+                             store_name=store_name, english=False)
             rows.append((result.decision.action, result.reply.text, result.reply.lang,
                          ",".join(result.reply.missing_fields), problem))
         return pd.DataFrame(rows, columns=list(REPLY_COLUMNS))
@@ -217,13 +212,14 @@ def reply_columns(*, orders=None, lang: str | None = None, today=None,
 
 def run_batch(inputs: Sequence[str], output: str, *, model: Model, text_column: str | None = None,
               jobs: int | None = None, on_bad_lines: str = "skip", encoding: str | None = None,
-              chunk_rows: int = CHUNK_ROWS, extra: Callable[[pd.DataFrame, pd.DataFrame],
-                                                            pd.DataFrame] | None = None,
+              chunk_rows: int = CHUNK_ROWS,
+              extra: Callable[[pd.DataFrame, pd.DataFrame, str], pd.DataFrame] | None = None,
               progress: bool | None = None, notes: list[str] | None = None) -> BatchSummary:
     """Classify every row of ``inputs`` into ``output`` (CSV/TSV/JSONL/Parquet by its ending).
 
     Keeps every input column and adds label, confidence, alt_label, alt_confidence and
-    needs_review. ``extra(chunk, results)`` may return more columns (drafted replies).
+    needs_review. ``extra(chunk, results, text_column)`` may return more columns (drafted
+    replies, see :func:`reply_columns`).
     Malformed rows are skipped and listed in ``<output>.skipped.csv`` (or raise DataError with
     ``on_bad_lines="error"``). The output appears only when the whole run succeeded.
     """
@@ -288,7 +284,7 @@ def _emit(item, clf: Classifier, out: AtomicOutput, summary: BatchSummary, extra
     combined = pd.concat([frame.rename(columns=rename_clashes(frame.columns, notes)), results],
                          axis=1)
     if extra is not None:
-        combined = pd.concat([combined, extra(frame, results)], axis=1)
+        combined = pd.concat([combined, extra(frame, results, column)], axis=1)
     out.write(combined)
     summary.rows += len(frame)
     summary.counts.update(results["label"].tolist())

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from .atomic import write_csv_atomic, write_text_atomic
 from .dataset import (
     MIN_EXAMPLES,
     Problem,
@@ -154,24 +155,6 @@ def split(path: str | os.PathLike, *, test_size: float = 0.2, seed: int = 0,
     return out
 
 
-def write_csv_atomic(frame: pd.DataFrame, target: Path) -> None:
-    """Write a CSV through a temp file and rename it into place."""
-    import tempfile
-
-    if not Path(target).parent.is_dir():
-        raise DataError(f"cannot write {target}: the folder {Path(target).parent} does not "
-                        "exist; create it first")
-    fd, tmp = tempfile.mkstemp(dir=Path(target).parent, prefix=f".{Path(target).name}.",
-                               suffix=".tmp")
-    os.close(fd)
-    try:
-        frame.to_csv(tmp, index=False, lineterminator="\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 # ---------------------------------------------------------------- Rasa NLU YAML
 
 _ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
@@ -214,19 +197,7 @@ def write_rasa(frame: pd.DataFrame, target: str | os.PathLike) -> None:
         lines.append("  examples: |")
         for text in group["text"]:
             lines.append(f"    - {' '.join(str(text).split())}")
-    _write_text_atomic("\n".join(lines) + "\n", Path(target))
-
-
-def _write_text_atomic(text: str, target: Path) -> None:
-    if not target.parent.is_dir():
-        raise DataError(f"cannot write {target}: the folder {target.parent} does not exist; "
-                        "create it first")
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text_atomic(target, "\n".join(lines) + "\n")
 
 
 def convert(source: str | os.PathLike, target: str | os.PathLike, **read_options) -> int:

@@ -117,10 +117,14 @@ def decode(raw: bytes, encoding: str | None = None, *, path: str = "") -> tuple[
             text = raw.decode(enc)
         except UnicodeDecodeError:
             continue
-        note = (f"{path or 'the input'} is not UTF-8; read it as {enc}. If accents look wrong, "
-                "pass --encoding with the file's real encoding")
-        return text, enc, [note]
+        return text, enc, [fallback_note(path or "the input", enc)]
     raise DataError(f"{path or 'the input'} is not UTF-8; pass --encoding")  # pragma: no cover
+
+
+def fallback_note(path: str, encoding: str) -> str:
+    """The warning given when a file is read in a fallback encoding."""
+    return (f"{path} is not UTF-8; read it as {encoding}. If accents look wrong, pass "
+            "--encoding with the file's real encoding")
 
 
 def sniff_delimiter(sample: str, default: str = ",") -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .dataset import csv_chunks
+from .dataset import FALLBACK_ENCODINGS, csv_chunks, fallback_note
 from .errors import DataError
 
 INPUT_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".parquet")
@@ -66,19 +66,23 @@ def expand_inputs(specs: Sequence[str]) -> list[str]:
 
 
 def sniff_encoding(path: str) -> tuple[str, str | None]:
-    """UTF-8 (with or without BOM) if the whole file decodes, else cp1252, with a warning."""
+    """The first of UTF-8 (with or without BOM), cp1252 and latin-1 that decodes the whole
+    file, streamed; a fallback comes with the same warning as for training data."""
     import codecs
 
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with open(path, "rb") as fh:
+    for encoding in ("utf-8", *FALLBACK_ENCODINGS):
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            while block := fh.read(1 << 20):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-            return "utf-8-sig", None
+            with open(path, "rb") as fh:
+                while block := fh.read(1 << 20):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return "cp1252", (f"{path} is not UTF-8; read it as cp1252. If accents look wrong, "
-                              "pass --encoding with the file's real encoding")
+            continue
+        if encoding == "utf-8":
+            return "utf-8-sig", None
+        return encoding, fallback_note(path, encoding)
+    raise DataError(f"{path} cannot be decoded; pass --encoding")  # pragma: no cover
 
 
 @dataclass

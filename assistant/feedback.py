@@ -108,7 +108,7 @@ class FeedbackStore:
 
     def export_csv(self, target: str | os.PathLike) -> int:
         """Write the labelled corrections as a CSV that `assistant train` accepts."""
-        from .datacheck import write_csv_atomic
+        from .atomic import write_csv_atomic
 
         frame = self.labelled()
         write_csv_atomic(frame, Path(target))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -34,6 +33,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from .atomic import write_atomic
 from .errors import ModelError, ModelVersionError
 from .language import detect
 
@@ -357,21 +357,6 @@ def model_path(name_or_path: str | os.PathLike) -> Path:
     return models_dir() / str(name_or_path)
 
 
-def _atomic_write(path: Path, write) -> None:
-    """Write through a temp file in the same folder and rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save(model: Model, name_or_path: str | os.PathLike) -> Path:
     """Save as ``<folder>/model.joblib`` + ``model.json``, each written atomically.
 
@@ -381,11 +366,13 @@ def save(model: Model, name_or_path: str | os.PathLike) -> Path:
     folder = model_path(name_or_path)
     card = {**model.card, "name": folder.name}
     try:
-        _atomic_write(folder / MODEL_FILE,
-                      lambda fh: joblib.dump({"pipeline": model.pipeline, "card": card,
-                                              "seen": model.seen}, fh, compress=3))
-        _atomic_write(folder / CARD_FILE,
-                      lambda fh: fh.write(json.dumps(card, indent=2, sort_keys=True).encode()))
+        write_atomic(folder / MODEL_FILE,
+                     lambda fh: joblib.dump({"pipeline": model.pipeline, "card": card,
+                                             "seen": model.seen}, fh, compress=3),
+                     make_folder=True)
+        write_atomic(folder / CARD_FILE,
+                     lambda fh: fh.write(json.dumps(card, indent=2, sort_keys=True).encode()),
+                     make_folder=True)
     except OSError as exc:
         raise ModelError(f"cannot save the model to {folder}: {exc.strerror or exc}; check "
                          "that the folder is writable and the disk has room") from None

@@ -15,6 +15,7 @@ from pathlib import Path
 import sklearn
 
 from . import model as m
+from .atomic import write_atomic
 from .dataset import read_labelled
 from .errors import ModelError
 
@@ -106,8 +107,8 @@ def active_name() -> str:
 
 
 def _write_state(state: dict) -> None:
-    m._atomic_write(m.models_dir() / ACTIVE_FILE,
-                    lambda fh: fh.write(json.dumps(state, indent=2).encode()))
+    write_atomic(m.models_dir() / ACTIVE_FILE, lambda fh: fh.write(json.dumps(state).encode()),
+                 make_folder=True)
 
 
 def activate(name: str) -> None:

@@ -18,10 +18,6 @@ class Scenario:
     title: str
     description: str
 
-    @property
-    def template(self) -> str:
-        return self.id
-
 
 SCENARIOS: dict[str, Scenario] = {
     s.id: s

@@ -188,3 +188,26 @@ def test_with_replies_reads_orders_from_the_row(tmp_path, default_model):
     assert out["action"].tolist() == ["wait", "check_with_neighbours_and_post_office"]
     assert "Dear Tom" in out["reply"][1] and "Hello," in out["reply"][0]
     assert out["order_problem"].tolist() == ["", ""]
+
+
+def test_with_replies_uses_the_named_text_column(tmp_path, default_model):
+    from datetime import date
+
+    from assistant.batch import reply_columns
+
+    src = tmp_path / "in.csv"
+    src.write_text('ticket,note\n1,"Please cancel my order 8183920451726635"\n')
+    run_batch([str(src)], str(tmp_path / "out.csv"), model=default_model, jobs=1,
+              text_column="note", extra=reply_columns(today=date(2026, 1, 20)))
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert out["label"].tolist() == ["cancel_order"]
+    assert "8183920451726635" in out["reply"][0]  # the order number came from the message
+
+
+def test_bytes_cp1252_cannot_read_fall_back_to_latin1(tmp_path, default_model):
+    src = tmp_path / "x.csv"
+    src.write_bytes(b'message\n"caf\x81 ol\xe9, my parcel is empty"\n')  # 0x81 is not cp1252
+    notes = []
+    summary = run_batch([str(src)], str(tmp_path / "o.csv"), model=default_model, notes=notes)
+    assert summary.rows == 1
+    assert notes and "read it as latin-1" in notes[0]

@@ -8,7 +8,7 @@ import streamlit as st
 import ui
 from assistant import AssistantError, registry
 from assistant import model as m
-from assistant.dataset import Table, check_labelled, labelled_frame, read_labelled, validated
+from assistant.dataset import Table, check_labelled, labelled_frame, validated
 from assistant.reports import confusion_figure
 
 st.title("Train and manage models")
@@ -38,12 +38,13 @@ st.subheader("1. Training data")
 uploads = st.file_uploader("Labelled CSV/TSV files (a text column and a label column)",
                            type=["csv", "tsv"], accept_multiple_files=True, key="train_upload")
 store = ui.feedback()
-saved = store.count()
+corrections = store.labelled()  # read once per run: the export button and training share it
+saved = len(corrections)
 use_shipped = st.toggle("Include the shipped training data", value=True, key="train_shipped")
 use_feedback = st.toggle(f"Include the agents' saved corrections ({saved})", value=saved > 0,
                          key="train_feedback", disabled=saved == 0)
 st.download_button("Export the saved corrections as a labelled CSV",
-                   store.labelled().to_csv(index=False), file_name="corrections.csv",
+                   corrections.to_csv(index=False), file_name="corrections.csv",
                    mime="text/csv", key="export_feedback", disabled=saved == 0,
                    icon=":material/download:")
 
@@ -61,11 +62,10 @@ for upload in uploads or []:
     frames.append(part)
     sources.append(upload.name)
 if use_shipped:
-    shipped = read_labelled(registry.default_data_paths()).frame
+    shipped = ui.shipped_data()
     frames.append(shipped.assign(row=range(2, len(shipped) + 2), source="shipped data"))
     sources.append("shipped data")
 if use_feedback and saved:
-    corrections = store.labelled()
     frames.append(corrections.assign(row=None, source="corrections"))
     sources.append("corrections")
 if not frames and not problems:
