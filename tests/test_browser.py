@@ -84,7 +84,13 @@ def test_paste_a_message_and_get_a_reply(server, tmp_path):
             expect(page.get_by_label("Order number")).to_have_value(ORDER)
             page.get_by_label("Agent").fill("Mia")
             page.get_by_label("Agent").press("Enter")
-            expect(draft).to_contain_text("Mia", timeout=30_000)
+            # The draft is re-rendered under a new key, and while the rerun runs the old box
+            # lingers beside the new one: wait for a draft box that holds the agent's name.
+            page.wait_for_function(
+                "([label, order]) => [...document.querySelectorAll('textarea')]"
+                ".some(t => t.getAttribute('aria-label') === label"
+                " && t.value.includes('Mia') && t.value.includes(order))",
+                arg=["Reply in English (editable)", ORDER], timeout=30_000)
             page.screenshot(path=str(tmp_path / "reply.png"), full_page=True)
             if os.environ.get("SCREENSHOT_TO"):
                 shutil.copy(tmp_path / "reply.png", os.environ["SCREENSHOT_TO"])
