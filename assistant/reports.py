@@ -200,3 +200,35 @@ def threshold_tradeoff(model: m.Model, texts: Sequence[str], truth: Sequence[str
     best = max(rows, key=lambda r: (r["in_scope_accuracy"] + r["out_of_scope_recall"]) / 2)
     return {"rows": rows, "suggested": best["threshold"], "in_scope": int((~oos).sum()),
             "out_of_scope": int(oos.sum())}
+
+
+def review_figures(truth: Sequence[str], predictions: Sequence[m.Prediction],
+                   out_of_scope: str = "other") -> dict[str, Any]:
+    """How safe the answers are for an agent: in-scope accuracy, out-of-scope caught (labelled
+    ``out_of_scope`` and predicted so or flagged for review), the share of all rows that are
+    wrong and not flagged, and the precision and coverage of the confident answers.
+
+    >>> p = [m.Prediction("a", "x", .9, (), False), m.Prediction("b", "x", .4, (), True)]
+    >>> review_figures(["x", "other"], p)["out_of_scope_caught"]
+    1.0
+    """
+    truth = np.asarray(truth, dtype=object)
+    label = np.asarray([p.label for p in predictions], dtype=object)
+    review = np.asarray([p.needs_review for p in predictions], dtype=bool)
+    right = label == truth
+    scope = truth != out_of_scope
+
+    def share(mask):
+        return float(mask.mean()) if len(mask) else None
+
+    return {
+        "rows": int(len(truth)),
+        "in_scope": int(scope.sum()),
+        "out_of_scope": int((~scope).sum()),
+        "in_scope_accuracy": share(right[scope]),
+        "out_of_scope_caught": share((label[~scope] == out_of_scope) | review[~scope]),
+        "wrong_not_flagged": share(~right & ~review),
+        "confident_precision": share(right[~review]),
+        "confident_coverage": share(~review),
+        "accuracy": share(right),
+    }
