@@ -19,16 +19,10 @@ import numpy as np
 import pandas as pd
 
 from .assist import order_from_message, respond
+from .atomic import neutralise_formulas, write_csv_atomic
 from .dataset import TEXT_COLUMNS, find_column
 from .errors import DataError, OrderError
-from .exports import (
-    CHUNK_ROWS,
-    AtomicOutput,
-    count_rows,
-    expand_inputs,
-    neutralise_formulas,
-    read_chunks,
-)
+from .exports import CHUNK_ROWS, AtomicOutput, count_rows, expand_inputs, read_chunks
 from .model import Alternative, Model, Prediction
 from .orders import Order, canonical_columns, order_key
 
@@ -228,7 +222,7 @@ def run_batch(inputs: Sequence[str], output: str, *, model: Model, text_column: 
     files = expand_inputs(inputs)
     summary = BatchSummary(output=str(output))
     notes = notes if notes is not None else []
-    out = AtomicOutput(output)
+    out = AtomicOutput(output, inputs=files)
     bar = None
     start = time.perf_counter()
     seen_columns: list[str] | None = None
@@ -270,8 +264,8 @@ def run_batch(inputs: Sequence[str], output: str, *, model: Model, text_column: 
     summary.seconds = time.perf_counter() - start
     if summary.skipped:
         summary.skipped_file = f"{output}.skipped.csv"
-        pd.DataFrame(summary.skipped, columns=["file", "line", "reason"]).to_csv(
-            summary.skipped_file, index=False)
+        write_csv_atomic(pd.DataFrame(summary.skipped, columns=["file", "line", "reason"]),
+                         summary.skipped_file)
     return summary
 
 

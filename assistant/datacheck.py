@@ -71,10 +71,15 @@ def validate(paths: Sequence[str | os.PathLike], *, text_column: str | None = No
         frames.append(labelled_frame(table, text_column=text_column, label_column=label_column))
     frame = pd.concat(frames, ignore_index=True)
     report.rows = len(frame)
+    if frame.empty:
+        report.problems.append(Problem("no data rows under the header; add labelled messages "
+                                       "(one per row: text and label)", None,
+                                       ", ".join(map(str, paths))))
+        return report
     blank = (frame["text"] == "") & (frame["label"] == "")
     for rec in frame[blank].itertuples(index=False):
         report.problems.append(Problem("empty row (no text, no label); delete it", rec.row,
-                                       rec.source))
+                                       rec.source, kind=rec.unit))
     rest = frame[~blank]
     report.problems += check_labelled(rest, min_examples=min_examples)
     filled = rest[(rest["text"] != "") & (rest["label"] != "")]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .csvrows import check_columns, parse_chunks
 from .errors import DataError
 
 TEXT_COLUMNS = ("text", "message", "body", "content", "buyer_message", "msg", "question",
@@ -38,9 +39,11 @@ class Problem:
     row: int | None = None
     path: str | None = None
     severity: str = "error"
+    kind: str = "row"  # "line" for a line of a CSV/TSV file
 
     def __str__(self) -> str:
-        where = ":".join(str(p) for p in (self.path, f"row {self.row}" if self.row else None) if p)
+        where = ":".join(str(p) for p in (self.path, f"{self.kind} {self.row}" if self.row
+                                          else None) if p)
         return f"{where}: {self.message}" if where else self.message
 
 
@@ -52,6 +55,9 @@ class Table:
     path: str
     encoding: str
     warnings: list[str] = field(default_factory=list)
+    # How the frame's index numbers rows: "line" (a CSV/TSV/JSONL file's line, as a text
+    # editor shows it) or "row" (a spreadsheet's row, the header being row 1).
+    unit: str = "line"
 
 
 @dataclass
@@ -139,53 +145,28 @@ def csv_chunks(handle, *, delimiter: str, chunk_rows: int = 0, path: str = ""
                ) -> Iterator[tuple[pd.DataFrame, list[tuple[int, str]]]]:
     """Parse CSV text from a handle into frames of strings, with the rows that do not fit.
 
-    A row whose field count differs from the header's is never guessed at: it is returned in
-    the second item as (line number, reason). ``chunk_rows`` 0 means one chunk.
+    Each frame's index is the physical line number of its rows (as a text editor shows it).
+    A malformed row is never guessed at: it is returned in the second item as (line number,
+    reason), and the rows after it are read normally (see :mod:`assistant.csvrows`).
+    ``chunk_rows`` 0 means one chunk.
     """
-    reader = csv.reader(handle, delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise DataError(f"{path or 'the input'} is empty; give a file with a header row") from None
-    except csv.Error as exc:
-        raise DataError(f"{path or 'the input'} is not a readable table: {exc}") from None
-    header = [h.strip() for h in header]
-    if not any(header):
-        raise DataError(f"{path or 'the input'} has an empty header row; the first line must "
-                        "name the columns")
-    width = len(header)
-    rows: list[list[str]] = []
-    bad: list[tuple[int, str]] = []
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            bad.append((reader.line_num, f"unreadable row: {exc}"))
-            continue
-        if not fields or (len(fields) == 1 and not fields[0].strip() and width > 1):
-            continue
-        if len(fields) != width:
-            bad.append((reader.line_num, f"expected {width} fields, saw {len(fields)}"))
-            continue
-        rows.append(fields)
-        if chunk_rows and len(rows) >= chunk_rows:
-            yield pd.DataFrame(rows, columns=header, dtype=object), bad
-            rows, bad = [], []
-    yield pd.DataFrame(rows, columns=header, dtype=object), bad
+    header, chunks = parse_chunks(handle, delimiter=delimiter, path=path, chunk_rows=chunk_rows)
+    for chunk in chunks:
+        frame = pd.DataFrame([r.fields for r in chunk.records], columns=header, dtype=object,
+                             index=pd.Index([r.line for r in chunk.records], name="line"))
+        yield frame, [(b.line, b.reason) for b in chunk.bad]
 
 
 def read_csv_text(text: str, *, path: str = "", delimiter: str | None = None) -> pd.DataFrame:
-    """Parse CSV/TSV text with a header into a frame of strings; a malformed row is an error."""
+    """Parse CSV/TSV text with a header into a frame of strings indexed by line number; a
+    malformed row is an error naming its line."""
     if not text.strip():
         raise DataError(f"{path or 'the input'} is empty; give a file with a header row")
     sep = delimiter or sniff_delimiter(text)
     frame, bad = next(csv_chunks(io.StringIO(text, newline=""), delimiter=sep, path=path))
     if bad:
-        raise DataError(format_problems([
-            Problem(f"{why}; put text that contains '{sep}' in double quotes", line, path)
-            for line, why in bad]))
+        raise DataError(format_problems([Problem(why, line, path, kind="line")
+                                         for line, why in bad]))
     return frame
 
 
@@ -200,12 +181,16 @@ def read_table(source: str | os.PathLike | bytes, *, name: str | None = None,
     raw = source if isinstance(source, bytes) else _read_bytes(source)
     try:
         if suffix == ".parquet":
-            return Table(pd.read_parquet(io.BytesIO(raw)), label, "binary")
+            return _numbered(Table(pd.read_parquet(io.BytesIO(raw)), label, "binary",
+                                   unit="row"), 1)
         if suffix in (".xlsx", ".xlsm"):
-            return Table(pd.read_excel(io.BytesIO(raw), dtype=str).fillna(""), label, "binary")
+            frame = pd.read_excel(io.BytesIO(raw), dtype=str).fillna("")
+            return _numbered(Table(frame, label, "binary", unit="row"), 2)
         if suffix in (".jsonl", ".ndjson"):
             text, enc, notes = decode(raw, encoding, path=label)
+            lines = [n for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
             frame = pd.read_json(io.StringIO(text), lines=True, dtype=False)
+            frame.index = pd.Index(lines[: len(frame)], name="line")
             return Table(frame, label, enc, notes)
     except DataError:
         raise
@@ -217,6 +202,12 @@ def read_table(source: str | os.PathLike | bytes, *, name: str | None = None,
     text, enc, notes = decode(raw, encoding, path=label)
     delimiter = "\t" if suffix in (".tsv", ".tab") else None
     return Table(read_csv_text(text, path=label, delimiter=delimiter), label, enc, notes)
+
+
+def _numbered(table: Table, first: int) -> Table:
+    check_columns(table.frame.columns, table.path)
+    table.frame.index = pd.RangeIndex(first, first + len(table.frame), name=table.unit)
+    return table
 
 
 def _read_bytes(path: str | os.PathLike) -> bytes:
@@ -243,10 +234,15 @@ def labelled_frame(table: Table, *, text_column: str | None = None,
     out = pd.DataFrame({
         "text": frame[text_col].fillna("").astype(str).str.strip(),
         "label": frame[label_col].fillna("").astype(str).str.strip(),
-        "row": range(2, len(frame) + 2),
+        "row": frame.index,
         "source": table.path,
-    })
+        "unit": table.unit,
+    }).reset_index(drop=True)
     return out
+
+
+def _unit(rec) -> str:
+    return getattr(rec, "unit", "row")
 
 
 def check_labelled(frame: pd.DataFrame, *, min_examples: int = MIN_EXAMPLES,
@@ -256,10 +252,10 @@ def check_labelled(frame: pd.DataFrame, *, min_examples: int = MIN_EXAMPLES,
     for rec in frame.itertuples(index=False):
         if not rec.text:
             problems.append(Problem("empty text; write the message or delete the row",
-                                    rec.row, rec.source))
+                                    rec.row, rec.source, kind=_unit(rec)))
         if not rec.label:
             problems.append(Problem("empty label; give the row a label or delete it",
-                                    rec.row, rec.source))
+                                    rec.row, rec.source, kind=_unit(rec)))
     filled = frame[(frame["text"] != "") & (frame["label"] != "")]
     seen: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for rec in filled.itertuples(index=False):

@@ -20,12 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .batch import (
-    BatchSummary,
-    Classifier,
-    neutralise_formulas,
-    rename_clashes,
-)
+from .atomic import write_table_csv
+from .batch import BatchSummary, Classifier, rename_clashes
 from .dataset import TEXT_COLUMNS, find_column
 from .errors import DataError
 from .model import Model
@@ -38,7 +34,9 @@ def _process_partition(frame: pd.DataFrame, model: Model, column: str, folder: s
     out = pd.concat([frame, results], axis=1)
     number = (partition_info or {}).get("number", 0)
     if as_csv:
-        neutralise_formulas(out).to_csv(Path(folder) / f"part-{number:05d}.csv", index=False)
+        with open(Path(folder) / f"part-{number:05d}.csv", "w", encoding="utf-8",
+                  newline="") as fh:
+            write_table_csv(out, fh)
     else:
         out.to_parquet(Path(folder) / f"part-{number:05d}.parquet", index=False)
     grouped = results.groupby("label")["needs_review"]

@@ -10,32 +10,19 @@ import io
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from .atomic import check_target, commit, temp_beside, write_table_csv
 from .dataset import FALLBACK_ENCODINGS, csv_chunks, fallback_note
 from .errors import DataError
 
 INPUT_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".parquet")
 OUTPUT_SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_ROWS = 20_000
-
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells a spreadsheet would run as a formula with an apostrophe."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            values = out[col]
-            mask = values.astype(str).str.startswith(FORMULA_START) & values.notna()
-            if mask.any():
-                out[col] = values.astype(object).where(~mask, "'" + values.astype(str))
-    return out
 
 
 # ---------------------------------------------------------------- inputs
@@ -196,18 +183,15 @@ def _jsonl_chunks(path, encoding, on_bad_lines, chunk_rows) -> Iterator[Chunk]:
 class AtomicOutput:
     """Writes chunks to a temp file beside the output; renamed into place only on success."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, *, inputs: Sequence[str] = ()):
         self.path = Path(path)
         self.suffix = self.path.suffix.lower()
         if self.suffix not in OUTPUT_SUFFIXES:
             raise DataError(f"cannot write {self.path.name}: the output's ending must be one of "
                             f"{', '.join(OUTPUT_SUFFIXES)}")
-        if not self.path.parent.exists():
-            raise DataError(f"the folder {self.path.parent} does not exist; create it first")
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
-                                   suffix=".partial")
-        os.close(fd)
-        self.tmp = Path(tmp)
+        refuse_overwriting_inputs(self.path, inputs)
+        check_target(self.path)
+        self.tmp = temp_beside(self.path, ".partial")
         self.parquet = None
         self.fh = None if self.suffix == ".parquet" else open(  # noqa: SIM115
             self.tmp, "w", encoding="utf-8", newline="")
@@ -226,8 +210,7 @@ class AtomicOutput:
             frame.to_json(self.fh, orient="records", lines=True, force_ascii=False)
         else:
             sep = "\t" if self.suffix == ".tsv" else ","
-            neutralise_formulas(frame).to_csv(self.fh, sep=sep, index=False, header=self.first,
-                                              lineterminator="\n")
+            write_table_csv(frame, self.fh, sep=sep, header=self.first)
         self.first = False
 
     def commit(self) -> None:
@@ -237,7 +220,7 @@ class AtomicOutput:
             self.fh.flush()
             os.fsync(self.fh.fileno())
             self.fh.close()
-        os.replace(self.tmp, self.path)
+        commit(self.tmp, self.path)
 
     def abort(self) -> None:
         try:
@@ -247,6 +230,24 @@ class AtomicOutput:
                 self.fh.close()
         finally:
             self.tmp.unlink(missing_ok=True)
+
+
+def refuse_overwriting_inputs(output: str | os.PathLike, inputs: Sequence[str]) -> None:
+    """An output may never be one of the inputs (nor its skipped-rows list): a run that
+    replaced its input would lose every row it could not read."""
+    out = Path(output)
+    targets = [out, Path(f"{out}.skipped.csv")]
+    for spec in inputs:
+        if spec == "-":
+            continue
+        for target in targets:
+            try:
+                same = target.exists() and os.path.samefile(spec, target)
+            except OSError:
+                same = False
+            if same or Path(spec).resolve() == target.resolve():
+                raise DataError(f"the output {target} is the input {spec}; write to a new file "
+                                "(the input is never overwritten)")
 
 
 def count_rows(files: Sequence[str]) -> int | None:

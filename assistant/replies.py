@@ -42,6 +42,7 @@ from .delivery import FACT_FIELDS, facts
 from .errors import TemplateError
 from .orders import ORDER_FIELDS, Order
 from .policy import Decision, decide
+from .sandbox import LimitedEnvironment, TemplateLimitError, render_limited
 from .scenarios import FALLBACK_LABEL, LABELS, SELLER_MESSAGES
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -137,7 +138,7 @@ def _environment(root: str, lang: str) -> SandboxedEnvironment:
     search = [str(Path(root) / lang)]
     if lang != DEFAULT_LANG:
         search.append(str(Path(root) / DEFAULT_LANG))
-    env = SandboxedEnvironment(loader=FileSystemLoader(search), undefined=_Placeholder,
+    env = LimitedEnvironment(loader=FileSystemLoader(search), undefined=_Placeholder,
                                autoescape=False, keep_trailing_newline=True,
                                trim_blocks=True, lstrip_blocks=True)
     env.filters.update(date=_date_filter, money=_money_filter, days=_days_filter)
@@ -228,7 +229,11 @@ def _render(root: Path, template: str, order: Order | None, decision: Decision |
     token = _missing.set(found)
     where = f"{root / used / name}{SUFFIX}"
     try:
-        text = _environment(str(root), used).get_template(name + SUFFIX).render(context)
+        text = render_limited(_environment(str(root), used).get_template(name + SUFFIX),
+                              context)
+    except TemplateLimitError as exc:
+        raise TemplateError(f"{where}: stopped: {exc}; simplify the template and run "
+                            "'assistant templates check'.") from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.filename or where}, line {exc.lineno}: {exc.message}; fix the "
                             "template and run 'assistant templates check'.") from None

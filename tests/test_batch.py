@@ -43,7 +43,8 @@ def test_every_row_kept_with_results(export, tmp_path, default_model, suffix):
         "True", "true")
     assert summary.rows == 6 and summary.empty == 1
     assert summary.unique_messages == 4
-    assert [(line, why) for _, line, why in summary.skipped] == [(5, "expected 3 fields, saw 5")]
+    assert [(line, why) for _, line, why in summary.skipped] == [
+        (5, "expected 3 fields, saw 5; quote cells that contain ','")]
     skipped = pd.read_csv(summary.skipped_file)
     assert skipped["line"].tolist() == [5]
 

@@ -29,7 +29,7 @@ def test_validate_names_every_planted_problem(tmp_path):
     text = "\n".join(str(p) for p in report.problems)
     assert not report.ok
     assert "byte-order mark" in text
-    assert "row 4: empty row" in text
+    assert "line 4: empty row" in text
     assert "'where is my parcel' is not_arrived (rows seller.csv:2); other (rows seller.csv:3)" \
         in text
     assert "label 'greet' has 2 example(s)" in text

@@ -50,8 +50,8 @@ def test_explicit_columns(tmp_path):
 
 
 @pytest.mark.parametrize("rows,expected", [
-    ([*GOOD_ROWS, ("", "a")], "row 12: empty text"),
-    ([*GOOD_ROWS, ("some text", "")], "row 12: empty label"),
+    ([*GOOD_ROWS, ("", "a")], "line 12: empty text"),
+    ([*GOOD_ROWS, ("some text", "")], "line 12: empty label"),
     ([*GOOD_ROWS, ("rare one", "c"), ("rare two", "c")], "label 'c' has 2 example(s)"),
     ([*GOOD_ROWS, ("message number 1 about a", "b")], "the same text has different labels"),
     ([(f"only {i}", "a") for i in range(6)], "only one label"),
@@ -130,6 +130,6 @@ def test_unquoted_delimiter_is_reported_not_guessed(tmp_path):
     path = tmp_path / "d.csv"
     lines = ["text,label"] + [f"msg {i},a" for i in range(5)] + [f"msg {i},b" for i in range(5)]
     path.write_text("\n".join([*lines, "hello, it came broken,b"]) + "\n")
-    with pytest.raises(DataError, match="row 12: expected 2 fields, saw 3; put text that "
-                                        "contains ',' in double quotes"):
+    with pytest.raises(DataError, match="line 12: expected 2 fields, saw 3; quote cells that "
+                                        "contain ','"):
         read_labelled([path])

@@ -8,7 +8,8 @@ import streamlit as st
 
 import ui
 from assistant import AssistantError
-from assistant.batch import classify_frame, neutralise_formulas
+from assistant.atomic import csv_bytes
+from assistant.batch import classify_frame
 from assistant.dataset import TEXT_COLUMNS, find_column
 
 st.title("Classify an export")
@@ -55,17 +56,7 @@ if st.session_state.get("batch_key") != run_key:
     except AssistantError as exc:
         ui.stop_with(str(exc), "error")
     bar.empty()
-    # The downloads are built once per result, not on every rerun.
-    csv_bytes = neutralise_formulas(result).to_csv(index=False).encode("utf-8")
-    try:
-        buffer = io.BytesIO()
-        result.to_parquet(buffer, index=False)
-        parquet_bytes = buffer.getvalue()
-    except Exception as exc:  # mixed types in one column (JSONL) cannot go to Parquet
-        parquet_bytes = None
-        st.session_state["batch_parquet_problem"] = str(exc)
-    st.session_state.update(batch_key=run_key, batch_result=result, batch_csv=csv_bytes,
-                            batch_parquet=parquet_bytes)
+    st.session_state.update(batch_key=run_key, batch_result=result, batch_downloads=None)
 result = st.session_state["batch_result"]
 
 counts = result["label"].value_counts()
@@ -90,16 +81,31 @@ st.dataframe(view, hide_index=True, key="batch_table",
              column_config={"confidence": st.column_config.ProgressColumn(
                  "confidence", min_value=0.0, max_value=1.0, format="percent")})
 
+st.caption(f"Showing {len(view):,} of {len(result):,} rows; the downloads hold the rows shown.")
+# The downloads are built once per result and filter, not on every rerun.
+view_key = (run_key, tuple(picked), only_review)
+cached = st.session_state.get("batch_downloads")
+if cached is None or cached[0] != view_key:
+    try:
+        buffer = io.BytesIO()
+        view.to_parquet(buffer, index=False)
+        parquet_bytes = buffer.getvalue()
+    except Exception:  # mixed types in one column (JSONL) cannot go to Parquet
+        parquet_bytes = None
+    cached = (view_key, csv_bytes(view), parquet_bytes)
+    st.session_state["batch_downloads"] = cached
+_, data_csv, data_parquet = cached
+
 stem = upload.name.rsplit(".", 1)[0]
 d1, d2 = st.columns(2)
 with d1:
-    st.download_button("Download CSV", st.session_state["batch_csv"],
+    st.download_button("Download CSV", data_csv,
                        file_name=f"{stem}-labelled.csv", mime="text/csv", key="batch_csv_button",
                        icon=":material/download:")
 with d2:
-    if st.session_state["batch_parquet"] is None:
+    if data_parquet is None:
         st.caption("Parquet is not available for this file (a column mixes types); use CSV.")
     else:
-        st.download_button("Download Parquet", st.session_state["batch_parquet"],
+        st.download_button("Download Parquet", data_parquet,
                            file_name=f"{stem}-labelled.parquet", key="batch_parquet_button",
                            icon=":material/download:")
