@@ -10,7 +10,8 @@ import streamlit as st
 from assistant import registry
 from assistant.dataset import read_labelled, read_table
 from assistant.feedback import FeedbackStore, default_path
-from assistant.model import Model, read_card
+from assistant.model import Model
+from assistant.registry import read_card
 from assistant.scenarios import LABELS, SELLER_MESSAGES, title
 
 # The page refuses uploads above this many rows and points to `assistant batch` instead.

@@ -16,10 +16,10 @@ from .errors import (
     OrderError,
     TemplateError,
 )
-from .model import Model, Prediction, evaluate, load, save, train
+from .model import Model, Prediction, evaluate, train
 from .orders import Order, extract_ids, find_order, read_orders
 from .policy import Decision, decide
-from .registry import get_model
+from .registry import get_model, load, save
 from .replies import Reply, check_templates, render
 from .scenarios import LABELS, SCENARIOS, SELLER_MESSAGES
 

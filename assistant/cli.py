@@ -30,6 +30,14 @@ def _data_options(parser: argparse.ArgumentParser) -> None:
                         "with a warning)")
 
 
+def _model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="a model's name under the models folder (default: the "
+                        "active model; see `assistant models list`)")
+    parser.add_argument("--trust-model-path", metavar="DIR", help="load the model saved in DIR, "
+                        "outside the models folder. Loading a model runs code from its file: "
+                        "only use a folder whose model you made")
+
+
 # ---------------------------------------------------------------- the parser
 
 
@@ -46,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
                  c.cmd_classify)
     p.add_argument("text", nargs="*", help="the message(s); - reads one message per line "
                    "from stdin")
-    p.add_argument("--model", help="model name or folder (default: the default model)")
+    _model_options(p)
     p.add_argument("--json", action="store_true", help="one JSON object per message")
 
     p = _command(sub, "train", "Train a model on labelled CSV/TSV files and save it.",
@@ -64,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
                  "pipeline on it with --folds.",
                  "assistant evaluate data/test.csv --report-dir reports/", c.cmd_evaluate)
     p.add_argument("data", nargs="+", help="labelled files")
-    p.add_argument("--model", help="model name or folder (default: the default model)")
+    _model_options(p)
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--report-dir", help="also write intent_report.json, intent_errors.json, "
                    "confusion_matrix.png and confidence_histogram.png (Rasa NLU's shapes) here")
@@ -101,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--agent", help="the agent's name for the sign-off")
     p.add_argument("--store", help="the store's name for the sign-off")
     p.add_argument("--today", help="the date to count days from (default: today)")
-    p.add_argument("--model", help="model name or folder (default: the default model)")
+    _model_options(p)
     p.add_argument("--json", action="store_true", help="print everything as JSON")
 
     templates = sub.add_parser("templates", help="Check the reply templates.",
@@ -121,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", nargs="+", help="input file(s), folder(s) or glob(s); - for stdin")
     p.add_argument("-o", "--output", required=True, help="output file: .csv, .tsv, .jsonl or "
                    ".parquet (written only when the run succeeds)")
-    p.add_argument("--model", help="model name or folder (default: the default model)")
+    _model_options(p)
     p.add_argument("--text-column", help="the message column (default: found by name)")
     p.add_argument("--jobs", type=int, default=None, help="processes to use (default: all cores)")
     p.add_argument("--on-bad-lines", choices=("skip", "error"), default="skip",

@@ -14,7 +14,19 @@ from typing import Any
 from . import model as m
 from .dataset import read_labelled
 from .errors import DataError
-from .registry import DEFAULT, build_default, get_model, list_models
+from .registry import (
+    DEFAULT,
+    build_default,
+    get_model,
+    list_models,
+    save,
+    set_confidence_threshold,
+    valid_name,
+)
+
+
+def _model(args: argparse.Namespace):
+    return get_model(args.model, trusted_path=getattr(args, "trust_model_path", None))
 
 
 def _warn(lines: Sequence[str]) -> None:
@@ -34,7 +46,7 @@ def _messages(args_text: Sequence[str]) -> list[str]:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    model = get_model(args.model)
+    model = _model(args)
     for p in model.predict(_messages(args.text)):
         if args.json:
             print(json.dumps(p.to_dict(), ensure_ascii=False))
@@ -54,6 +66,7 @@ def _short(text: str, width: int = 70) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    valid_name(args.name)
     if args.name == DEFAULT:
         raise DataError("the name 'default' is kept for the model built from the shipped data; "
                         "choose another --name")
@@ -65,7 +78,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"Training on {len(data.frame)} messages, {len(counts)} labels "
           f"(smallest: {counts.idxmin()} with {counts.min()}).", file=sys.stderr)
     result = m.train(data.texts, data.labels, name=args.name, sources=args.data)
-    folder = m.save(result.model, args.name)
+    folder = save(result.model, args.name)
     print(f"Held-out split ({len(result.holdout['per_label'])} labels, "
           f"{result.holdout['rows']} messages never seen in training):")
     _print_metrics(result.holdout)
@@ -99,7 +112,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         for label, row in result["per_label"].items():
             print(f"  {label:<28} F1 {row['f1_mean']:.3f} ± {row['f1_std']:.3f}")
         return 0
-    model = get_model(args.model)
+    model = _model(args)
     unknown = sorted(set(data.labels) - set(model.labels) - {args.out_of_scope or ""})
     if unknown:
         _warn([f"labels the model does not know (always counted wrong): {', '.join(unknown)}"])
@@ -110,15 +123,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.set_threshold:
         if not args.out_of_scope:
             raise DataError("--set-threshold goes with --out-of-scope LABEL")
-        _own_model_name(args.model)
-        from dataclasses import asdict
-
+        if args.trust_model_path:
+            raise DataError("--set-threshold saves into a model of the models folder; use "
+                            "--model NAME, not --trust-model-path")
         suggested = result["threshold_tradeoff"]["suggested"]
-        model.thresholds = m.Thresholds(suggested, model.thresholds.min_margin)
-        model.card = {**model.card, "thresholds": asdict(model.thresholds),
-                      "threshold_selection": {"out_of_scope_label": args.out_of_scope,
-                                              "data": [str(p) for p in args.data]}}
-        folder = m.save(model, _own_model_name(args.model))
+        folder = set_confidence_threshold(
+            _own_model_name(args.model), suggested,
+            {"out_of_scope_label": args.out_of_scope, "data": [str(p) for p in args.data]})
         print(f"needs-review confidence threshold of {folder.name!r} set to {suggested:.2f}",
               file=sys.stderr)
     if args.report_dir:
@@ -215,7 +226,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
     elif args.order_id:
         raise DataError("--order-id goes with --orders CSV")
     today = parse_date(args.today, "--today") if args.today else date.today()
-    model = get_model(args.model)
+    model = _model(args)
     if args.label:
         from .scenarios import SELLER_MESSAGES
 
@@ -250,7 +261,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
 def cmd_templates_check(args: argparse.Namespace) -> int:
     from .replies import check_templates
 
-    labels = get_model(args.model).labels if args.model else None
+    labels = _model(args).labels if args.model else None
     problems = check_templates(labels)
     for problem in problems:
         print(problem)
@@ -267,7 +278,7 @@ def cmd_templates_check(args: argparse.Namespace) -> int:
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
-    model = get_model(args.model)
+    model = _model(args)
     notes: list[str] = []
     if args.engine == "dask":
         from .distributed import run_dask

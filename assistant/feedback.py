@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import paths
 from .errors import DataError
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "feedback.sqlite3"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -41,7 +41,7 @@ CREATE INDEX IF NOT EXISTS feedback_created ON feedback (created);
 
 def default_path() -> Path:
     """``$ASSISTANT_FEEDBACK_DB``, else ``data/feedback.sqlite3``."""
-    return Path(os.environ.get("ASSISTANT_FEEDBACK_DB") or DEFAULT_PATH)
+    return paths.feedback_db()
 
 
 class FeedbackStore:

@@ -12,13 +12,10 @@ The classifier is a scikit-learn ``Pipeline``: word and character TF-IDF feature
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import joblib
@@ -33,15 +30,12 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from .atomic import write_atomic
-from .errors import ModelError, ModelVersionError
+from .errors import ModelError
 from .language import detect
 
 SEED = 0
 # Bump when build_pipeline changes, so a default model built by older code is rebuilt.
 PIPELINE_VERSION = 1
-MODEL_FILE = "model.joblib"
-CARD_FILE = "model.json"
 # The share of confident predictions that must be right; sets the needs_review thresholds.
 TARGET_PRECISION = 0.95
 
@@ -333,83 +327,3 @@ def library_versions() -> dict[str, str]:
 
     return {"scikit-learn": sklearn.__version__, "numpy": np.__version__,
             "joblib": joblib.__version__, "python": platform.python_version()}
-
-
-# ---------------------------------------------------------------- saving and loading
-
-
-def project_root() -> Path:
-    return Path(__file__).resolve().parent.parent
-
-
-def models_dir() -> Path:
-    """Where models live: ``$ASSISTANT_MODELS_DIR``, else the project's ``models/``."""
-    return Path(os.environ.get("ASSISTANT_MODELS_DIR") or project_root() / "models")
-
-
-def model_path(name_or_path: str | os.PathLike) -> Path:
-    """A model's folder from its name (under models_dir) or a path to the folder."""
-    p = Path(name_or_path)
-    if p.is_dir() and (p / MODEL_FILE).exists():
-        return p
-    if os.sep in str(name_or_path) or str(name_or_path).startswith("."):
-        return p
-    return models_dir() / str(name_or_path)
-
-
-def save(model: Model, name_or_path: str | os.PathLike) -> Path:
-    """Save as ``<folder>/model.joblib`` + ``model.json``, each written atomically.
-
-    The joblib file holds the card too, so it is complete on its own; the JSON is its readable
-    copy.
-    """
-    folder = model_path(name_or_path)
-    card = {**model.card, "name": folder.name}
-    try:
-        write_atomic(folder / MODEL_FILE,
-                     lambda fh: joblib.dump({"pipeline": model.pipeline, "card": card,
-                                             "seen": model.seen}, fh, compress=3),
-                     make_folder=True)
-        write_atomic(folder / CARD_FILE,
-                     lambda fh: fh.write(json.dumps(card, indent=2, sort_keys=True).encode()),
-                     make_folder=True)
-    except OSError as exc:
-        raise ModelError(f"cannot save the model to {folder}: {exc.strerror or exc}; check "
-                         "that the folder is writable and the disk has room") from None
-    return folder
-
-
-def read_card(name_or_path: str | os.PathLike) -> dict[str, Any]:
-    """The model card of a saved model, without loading the model."""
-    folder = model_path(name_or_path)
-    try:
-        return json.loads((folder / CARD_FILE).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelError(f"no model at {folder}; train one with `assistant train DATA.csv "
-                         f"--name {folder.name}`") from None
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"the model card {folder / CARD_FILE} is damaged ({exc}); "
-                         "retrain the model") from None
-
-
-def load(name_or_path: str | os.PathLike) -> Model:
-    """Load a saved model; refuse one made by another scikit-learn version.
-
-    Only load models you made: joblib files can run code when loaded.
-    """
-    folder = model_path(name_or_path)
-    card = read_card(folder)
-    built_with = card.get("versions", {}).get("scikit-learn")
-    if built_with != sklearn.__version__:
-        raise ModelVersionError(
-            f"model {folder.name!r} was built with scikit-learn {built_with}, this is "
-            f"{sklearn.__version__}; rebuild it with `assistant train DATA.csv --name "
-            f"{folder.name}` (the default model rebuilds itself)")
-    try:
-        payload = joblib.load(folder / MODEL_FILE)
-        return Model(payload["pipeline"], payload["card"], payload.get("seen", frozenset()))
-    except FileNotFoundError:
-        raise ModelError(f"{folder / MODEL_FILE} is missing; retrain the model") from None
-    except Exception as exc:  # a truncated or foreign file
-        raise ModelError(f"{folder / MODEL_FILE} cannot be loaded ({type(exc).__name__}); "
-                         "retrain the model") from None

@@ -1,29 +1,153 @@
-"""Which model to use: the shipped default (rebuilt from ``data/`` when missing or stale),
-named models, and the active one.
+"""Models on disk: names, save, load, the shipped default (rebuilt from ``data/`` when missing
+or stale), versions and the active one.
 
+Trust: a model file is a pickle, and loading a pickle can run code. Models are therefore
+loaded only from the models folder (``$ASSISTANT_MODELS_DIR`` or ``models/``) by a validated
+name, or from a folder the user names with :func:`load_trusted` (the CLI's
+``--trust-model-path DIR``, whose name says that it runs code from that file).
+
+>>> valid_name("shop2")
+'shop2'
 >>> model = get_model()          # doctest: +SKIP  (builds models/default on first use)
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import joblib
 import sklearn
 
 from . import model as m
 from .atomic import write_atomic
 from .dataset import read_labelled
-from .errors import ModelError
+from .errors import ModelError, ModelVersionError
+from .paths import data_dir, models_dir, project_root
 
 DEFAULT = "default"
+MODEL_FILE = "model.joblib"
+CARD_FILE = "model.json"
+_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}")
 
 
-def data_dir() -> Path:
-    return m.project_root() / "data"
+def valid_name(name: str) -> str:
+    """``name`` if it can name a model folder under the models folder, else ModelError.
+
+    Letters, digits, ``-``, ``_`` and ``.`` (not first), at most 64 characters: no path, no
+    hidden folder, nothing that could point outside the models folder.
+    """
+    name = str(name)
+    if not _NAME.fullmatch(name):
+        raise ModelError(f"{name!r} is not a model name: use letters, digits, '-', '_' and "
+                         "'.' (not first), up to 64 characters; to load a model folder "
+                         "elsewhere, use --trust-model-path DIR")
+    return name
+
+
+def model_path(name: str) -> Path:
+    """A model's folder under the models folder, from its validated name."""
+    return models_dir() / valid_name(name)
+
+
+def save(model: m.Model, name: str) -> Path:
+    """Save as ``<models>/<name>/model.joblib`` + ``model.json``, each written atomically.
+
+    The joblib file holds the card too, so it is complete on its own; the JSON is its readable
+    copy.
+    """
+    folder = model_path(name)
+    card = {**model.card, "name": folder.name}
+    try:
+        write_atomic(folder / MODEL_FILE,
+                     lambda fh: joblib.dump({"pipeline": model.pipeline, "card": card,
+                                             "seen": model.seen}, fh, compress=3),
+                     make_folder=True)
+        write_atomic(folder / CARD_FILE,
+                     lambda fh: fh.write(json.dumps(card, indent=2, sort_keys=True).encode()),
+                     make_folder=True)
+    except OSError as exc:
+        raise ModelError(f"cannot save the model to {folder}: {exc.strerror or exc}; check "
+                         "that the folder is writable and the disk has room") from None
+    return folder
+
+
+def set_confidence_threshold(name: str, threshold: float, selection: dict[str, Any]) -> Path:
+    """Save a new needs-review confidence threshold into a saved model (its margin kept), with
+    how it was chosen in the card."""
+    from dataclasses import asdict, replace
+
+    model = load(name)
+    thresholds = replace(model.thresholds, min_confidence=float(threshold))
+    card = {**model.card, "thresholds": asdict(thresholds), "threshold_selection": selection}
+    return save(m.Model(model.pipeline, card, model.seen), name)
+
+
+def _fix(folder: Path) -> str:
+    if folder.name == DEFAULT and folder.parent == models_dir():
+        return "rebuild it with `assistant models build-default --force`"
+    return f"retrain it with `assistant train DATA.csv --name {folder.name}`"
+
+
+def _card_at(folder: Path) -> dict[str, Any]:
+    try:
+        card = json.loads((folder / CARD_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"no model at {folder}; train one with `assistant train DATA.csv "
+                         f"--name {folder.name}`") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelError(f"the model card {folder / CARD_FILE} is damaged ({exc}); "
+                         f"{_fix(folder)}") from None
+    except OSError as exc:
+        raise ModelError(f"cannot read {folder / CARD_FILE}: {exc.strerror or exc}") from None
+    versions = card.get("versions") if isinstance(card, dict) else None
+    if not isinstance(card, dict) or not isinstance(versions, dict):
+        raise ModelError(f"the model card {folder / CARD_FILE} is damaged (not a model card: "
+                         f"it must be an object with a 'versions' object); {_fix(folder)}")
+    return card
+
+
+def read_card(name: str) -> dict[str, Any]:
+    """The model card of a saved model, without loading the model."""
+    return _card_at(model_path(name))
+
+
+def load(name: str) -> m.Model:
+    """Load a model from the models folder by name; refuse one made by another scikit-learn
+    version."""
+    return _load(model_path(name))
+
+
+def load_trusted(folder: str | os.PathLike) -> m.Model:
+    """Load a model folder from anywhere. Loading runs code from its pickle: only for a model
+    you made."""
+    folder = Path(folder)
+    if not (folder / MODEL_FILE).is_file():
+        raise ModelError(f"{folder} holds no {MODEL_FILE}; give the folder of a saved model")
+    return _load(folder)
+
+
+def _load(folder: Path) -> m.Model:
+    card = _card_at(folder)
+    built_with = card["versions"].get("scikit-learn")
+    if built_with != sklearn.__version__:
+        raise ModelVersionError(
+            f"model {folder.name!r} was built with scikit-learn {built_with}, this is "
+            f"{sklearn.__version__}; {_fix(folder)} (the default model rebuilds itself)")
+    try:
+        payload = joblib.load(folder / MODEL_FILE)
+        return m.Model(payload["pipeline"], payload["card"], payload.get("seen", frozenset()))
+    except FileNotFoundError:
+        raise ModelError(f"{folder / MODEL_FILE} is missing; {_fix(folder)}") from None
+    except Exception as exc:  # a truncated or foreign file
+        raise ModelError(f"{folder / MODEL_FILE} cannot be loaded ({type(exc).__name__}); "
+                         f"{_fix(folder)}") from None
 
 
 def default_data_paths() -> list[Path]:
@@ -37,14 +161,14 @@ def _say(message: str) -> None:
 
 def default_is_stale(data_sha256: str) -> str | None:
     """Why the default model must be rebuilt, or None when it is up to date."""
-    folder = m.model_path(DEFAULT)
-    if not (folder / m.MODEL_FILE).exists() or not (folder / m.CARD_FILE).exists():
+    folder = model_path(DEFAULT)
+    if not (folder / MODEL_FILE).exists() or not (folder / CARD_FILE).exists():
         return "it does not exist yet"
     try:
-        card = m.read_card(folder)
+        card = read_card(DEFAULT)
     except ModelError:
         return "its model card is damaged"
-    built_with = card.get("versions", {}).get("scikit-learn")
+    built_with = card["versions"].get("scikit-learn")
     if built_with != sklearn.__version__:
         return f"it was built with scikit-learn {built_with}, this is {sklearn.__version__}"
     if card.get("pipeline_version") != m.PIPELINE_VERSION:
@@ -61,24 +185,40 @@ def build_default(*, say: Callable[[str], None] = _say, force: bool = False) -> 
     reason = "a rebuild was asked for" if force else default_is_stale(
         m.data_hash(data.texts, data.labels))
     if reason is None:
-        return m.load(DEFAULT)
+        try:
+            return load(DEFAULT)
+        except ModelError as exc:
+            reason = f"it cannot be loaded ({exc})"
     say(f"Building the default model from {', '.join(p.name for p in paths)} "
         f"({len(data.frame)} messages) because {reason}...")
     result = m.train(data.texts, data.labels, name=DEFAULT,
-                     sources=[str(p.relative_to(m.project_root())) for p in paths])
-    m.save(result.model, DEFAULT)
+                     sources=[_shown(p) for p in paths])
+    save(result.model, DEFAULT)
     say(f"Default model ready in {result.seconds:.1f}s (held-out accuracy "
         f"{result.holdout['accuracy']:.3f}, macro-F1 {result.holdout['macro_f1']:.3f}).")
     return result.model
 
 
-def get_model(name: str | None = None, *, say: Callable[[str], None] = _say) -> m.Model:
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(project_root()))
+    except ValueError:
+        return path.name
+
+
+def get_model(name: str | None = None, *, say: Callable[[str], None] = _say,
+              trusted_path: str | os.PathLike | None = None) -> m.Model:
     """The named model; with no name the active one (the default unless another was
-    activated), building the default from the shipped data when it is missing or stale."""
+    activated), building the default from the shipped data when it is missing or stale.
+    ``trusted_path`` loads a model folder from anywhere instead (see :func:`load_trusted`)."""
+    if trusted_path is not None:
+        if name:
+            raise ModelError("give a model name or --trust-model-path DIR, not both")
+        return load_trusted(trusted_path)
     name = name or active_name()
     if name in ("", DEFAULT):
         return build_default(say=say)
-    return m.load(name)
+    return load(name)
 
 
 # ---------------------------------------------------------------- versions and the active one
@@ -87,14 +227,16 @@ ACTIVE_FILE = "active.json"
 
 
 def _active_state() -> dict:
-    path = m.models_dir() / ACTIVE_FILE
+    path = models_dir() / ACTIVE_FILE
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (json.JSONDecodeError, UnicodeDecodeError):
         state = None
-    if not isinstance(state, dict):
+    name = state.get("name") if isinstance(state, dict) else None
+    if not isinstance(state, dict) or not isinstance(name, str | None) or (
+            name and not _NAME.fullmatch(name)):
         raise ModelError(f"{path} is damaged, so the active model is unknown; choose it again "
                          "with `assistant models activate NAME` (or delete the file for the "
                          "default model)")
@@ -107,15 +249,16 @@ def active_name() -> str:
 
 
 def _write_state(state: dict) -> None:
-    write_atomic(m.models_dir() / ACTIVE_FILE, lambda fh: fh.write(json.dumps(state).encode()),
+    write_atomic(models_dir() / ACTIVE_FILE, lambda fh: fh.write(json.dumps(state).encode()),
                  make_folder=True)
 
 
 def activate(name: str) -> None:
     """Make ``name`` the active model (one atomic file rename: replies in progress finish on
     the model they started with; the next one uses the new model)."""
+    valid_name(name)
     if name != DEFAULT:
-        m.load(name)  # refuse a missing, damaged or incompatible model before switching
+        load(name)  # refuse a missing, damaged or incompatible model before switching
     state = _active_state()
     current = state.get("name") or DEFAULT
     if current == name:
@@ -133,7 +276,7 @@ def rollback() -> str:
         raise ModelError("nothing to roll back to: no model was active before this one")
     previous = history.pop()
     if previous != DEFAULT:
-        m.load(previous)  # refuse to switch to a model that is gone or incompatible
+        load(previous)  # refuse to switch to a model that is gone or incompatible
     _write_state({"name": previous, "history": history,
                   "activated": datetime.now(UTC).isoformat(timespec="seconds")})
     return previous
@@ -145,13 +288,19 @@ def new_version_name() -> str:
 
 
 def list_models() -> list[dict]:
-    """The cards of every saved model, newest first."""
+    """The cards of every saved model, newest first. A folder whose card is damaged is listed
+    with ``damaged`` (the reason) instead of breaking the list."""
     cards = []
-    root = m.models_dir()
+    root = models_dir()
     for folder in sorted(root.glob("*/")) if root.exists() else []:
-        if (folder / m.CARD_FILE).exists():
-            try:
-                cards.append({**m.read_card(folder), "name": folder.name})
-            except ModelError:
-                continue
+        if not _NAME.fullmatch(folder.name) or not (folder / CARD_FILE).exists():
+            continue
+        try:
+            card = _card_at(folder)
+        except ModelError as exc:
+            cards.append({"name": folder.name, "damaged": str(exc)})
+            continue
+        created = card.get("created")
+        cards.append({**card, "name": folder.name,
+                      "created": created if isinstance(created, str) else ""})
     return sorted(cards, key=lambda c: c.get("created", ""), reverse=True)

@@ -38,6 +38,7 @@ from jinja2 import ChainableUndefined, FileSystemLoader, meta, nodes, pass_conte
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
+from . import paths
 from .delivery import FACT_FIELDS, facts
 from .errors import TemplateError
 from .orders import ORDER_FIELDS, Order
@@ -45,7 +46,7 @@ from .policy import Decision, decide
 from .sandbox import LimitedEnvironment, TemplateLimitError, render_limited
 from .scenarios import FALLBACK_LABEL, LABELS, SELLER_MESSAGES
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = paths.templates_dir()
 ENV_VAR = "ASSISTANT_TEMPLATES"
 SUFFIX = ".txt.j2"
 DEFAULT_LANG = "en"

@@ -20,7 +20,7 @@ TIMEOUT = 60
 def workspace(tmp_path, monkeypatch, default_model):
     """A private models folder (with a copy of the default model) and feedback database."""
     models = tmp_path / "models"
-    shutil.copytree(registry.m.model_path("default"), models / "default")
+    shutil.copytree(registry.model_path("default"), models / "default")
     monkeypatch.setenv("ASSISTANT_MODELS_DIR", str(models))
     monkeypatch.setenv("ASSISTANT_FEEDBACK_DB", str(tmp_path / "feedback.sqlite3"))
     return tmp_path

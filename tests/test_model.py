@@ -6,6 +6,7 @@ import joblib
 import pytest
 
 from assistant import model as m
+from assistant import registry
 from assistant.errors import ModelError, ModelVersionError
 
 # A tiny label set that is not ours: the classifier must work for any labels.
@@ -86,17 +87,17 @@ def test_training_refuses_unusable_labels(labels, match):
 
 
 def test_save_and_load_round_trip(tiny, models_dir):
-    folder = m.save(tiny.model, "tiny")
+    folder = registry.save(tiny.model, "tiny")
     assert folder == models_dir / "tiny"
     card = json.loads((folder / "model.json").read_text())
     assert card["name"] == "tiny"
-    loaded = m.load("tiny")
+    loaded = registry.load("tiny")
     assert loaded.predict(["lost card"])[0].label == "card_lost"
     assert not list(models_dir.glob("tiny/*.tmp"))
 
 
 def test_failed_save_leaves_the_old_model(tiny, models_dir, monkeypatch):
-    m.save(tiny.model, "tiny")
+    registry.save(tiny.model, "tiny")
     before = (models_dir / "tiny" / "model.joblib").read_bytes()
 
     def explode(*args, **kwargs):
@@ -104,20 +105,20 @@ def test_failed_save_leaves_the_old_model(tiny, models_dir, monkeypatch):
 
     monkeypatch.setattr(joblib, "dump", explode)
     with pytest.raises(ModelError, match="cannot save the model .*disk full"):
-        m.save(tiny.model, "tiny")
+        registry.save(tiny.model, "tiny")
     assert (models_dir / "tiny" / "model.joblib").read_bytes() == before
     assert not [p for p in (models_dir / "tiny").iterdir() if p.suffix == ".tmp"]
-    assert m.load("tiny").labels == ("balance", "card_lost", "transfer")
+    assert registry.load("tiny").labels == ("balance", "card_lost", "transfer")
 
 
 def test_other_sklearn_version_is_refused(tiny, models_dir):
-    folder = m.save(tiny.model, "tiny")
+    folder = registry.save(tiny.model, "tiny")
     card = json.loads((folder / "model.json").read_text())
     card["versions"]["scikit-learn"] = "0.24.2"
     (folder / "model.json").write_text(json.dumps(card))
-    with pytest.raises(ModelVersionError, match="built with scikit-learn 0.24.2.*rebuild it "
+    with pytest.raises(ModelVersionError, match="built with scikit-learn 0.24.2.*retrain it "
                                                 "with `assistant train"):
-        m.load("tiny")
+        registry.load("tiny")
 
 
 @pytest.mark.parametrize("damage,match", [
@@ -126,7 +127,7 @@ def test_other_sklearn_version_is_refused(tiny, models_dir):
     ("bad_joblib", "cannot be loaded"),
 ])
 def test_damaged_models_are_reported(tiny, models_dir, damage, match):
-    folder = m.save(tiny.model, "tiny")
+    folder = registry.save(tiny.model, "tiny")
     if damage == "no_model":
         folder = models_dir / "nothing"
     elif damage == "bad_card":
@@ -134,7 +135,65 @@ def test_damaged_models_are_reported(tiny, models_dir, damage, match):
     else:
         (folder / "model.joblib").write_bytes(b"truncated")
     with pytest.raises(ModelError, match=match):
-        m.load(folder)
+        registry.load(folder.name)
+
+
+@pytest.mark.parametrize("card", ["[1, 2, 3]", '{"versions": "1.5"}', "null", '"text"'])
+def test_a_card_that_is_not_a_card_is_damaged(tiny, models_dir, card):
+    folder = registry.save(tiny.model, "tiny")
+    (folder / "model.json").write_text(card)
+    with pytest.raises(ModelError, match="model card .* is damaged"):
+        registry.load("tiny")
+
+
+def test_a_card_that_is_not_utf8_is_damaged(tiny, models_dir):
+    folder = registry.save(tiny.model, "tiny")
+    (folder / "model.json").write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(ModelError, match="model card .* is damaged"):
+        registry.load("tiny")
+
+
+def test_one_damaged_folder_does_not_break_the_list(tiny, models_dir):
+    registry.save(tiny.model, "good")
+    bad = registry.save(tiny.model, "bad")
+    (bad / "model.json").write_text("[1, 2, 3]")
+    listed = {card["name"]: card for card in registry.list_models()}
+    assert set(listed) == {"good", "bad"}
+    assert "damaged" in listed["bad"] and "damaged" not in listed["good"]
+
+
+@pytest.mark.parametrize("name", ["../../evil", "/tmp/abs", ".", "..", ".hidden", "", "a/b",
+                                  "x" * 65, "white space"])
+def test_model_names_cannot_leave_the_models_folder(tiny, models_dir, name, tmp_path):
+    with pytest.raises(ModelError, match="is not a model name"):
+        registry.save(tiny.model, name)
+    with pytest.raises(ModelError, match="is not a model name"):
+        registry.load(name)
+    with pytest.raises(ModelError, match="is not a model name"):
+        registry.activate(name)
+    assert not (tmp_path / "model.joblib").exists()
+    assert not list(models_dir.parent.parent.glob("evil*"))
+
+
+def test_a_folder_outside_models_loads_only_when_trusted(tiny, models_dir, tmp_path):
+    folder = registry.save(tiny.model, "tiny")
+    elsewhere = tmp_path / "elsewhere"
+    folder.rename(elsewhere)
+    with pytest.raises(ModelError, match="is not a model name"):
+        registry.get_model(str(elsewhere))
+    assert registry.get_model(trusted_path=elsewhere).labels == tiny.model.labels
+
+
+def test_saved_files_get_normal_permissions(tiny, models_dir):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        folder = registry.save(tiny.model, "tiny")
+    finally:
+        os.umask(old)
+    assert (folder / "model.joblib").stat().st_mode & 0o777 == 0o644
+    assert (folder / "model.json").stat().st_mode & 0o777 == 0o644
 
 
 def test_choose_thresholds_reaches_target():

@@ -16,7 +16,7 @@ st.title("Train and manage models")
 # ---------------------------------------------------------------- the active model
 active = registry.active_name()
 try:
-    card = m.read_card(active) if active != registry.DEFAULT else ui.model().card
+    card = registry.read_card(active) if active != registry.DEFAULT else ui.model().card
 except AssistantError as exc:
     card = {}
     st.error(f"The active model {active!r} cannot be read: {exc}")
@@ -147,7 +147,7 @@ if "trained" in st.session_state:
     if st.button("Save and activate this version", key="train_activate",
                  icon=":material/rocket_launch:"):
         try:
-            m.save(result.model, result.model.name)
+            registry.save(result.model, result.model.name)
             registry.activate(result.model.name)
         except AssistantError as exc:
             ui.stop_with(str(exc), "error")
