@@ -4,8 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# The app has no login: it listens on this machine only unless HOST says otherwise (see README).
+HOST ?= 127.0.0.1
 
-.PHONY: run test lint model bench clean
+.PHONY: run test model bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +26,8 @@ model: $(VENV)/.installed
 	$(BIN)/python -m assistant models build-default
 
 run: model
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
+	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
+		--server.headless true \
 		--browser.gatherUsageStats false
 
 test: $(VENV)/.installed-dev

@@ -9,13 +9,18 @@ import streamlit as st
 
 from assistant import registry
 from assistant.dataset import read_labelled, read_table
+from assistant.errors import DataError
 from assistant.feedback import FeedbackStore, default_path
-from assistant.model import Model
+from assistant.model import MAX_CHARS, Model
 from assistant.registry import read_card
 from assistant.scenarios import LABELS, SELLER_MESSAGES, title
 
 # The page refuses uploads above this many rows and points to `assistant batch` instead.
 MAX_PAGE_ROWS = 200_000
+# A pasted message longer than this is cut by the text box (a whole mailbox pasted by mistake);
+# the model reads the first MAX_CLASSIFIED_CHARS of what is kept.
+MAX_MESSAGE_CHARS = 20_000
+MAX_CLASSIFIED_CHARS = MAX_CHARS
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=2)
@@ -52,8 +57,17 @@ def _table(file_id: str, name: str, _data: bytes):
 
 
 def table(upload):
-    """An uploaded table (st.file_uploader's file), parsed once per upload."""
-    return _table(upload.file_id, upload.name, upload.getvalue())
+    """An uploaded table (st.file_uploader's file), parsed once per upload. A text file with
+    far more lines than the page takes is refused before it is parsed (parsing a 200 MB file
+    takes gigabytes)."""
+    data = upload.getvalue()
+    if not upload.name.lower().endswith((".parquet", ".xlsx")):
+        lines = data.count(b"\n")
+        if lines > MAX_PAGE_ROWS * 3 // 2:
+            raise DataError(f"{upload.name} has {lines:,} lines; this page takes up to "
+                            f"{MAX_PAGE_ROWS:,} rows. Use `assistant batch {upload.name} -o "
+                            "labelled.parquet` for large exports.")
+    return _table(upload.file_id, upload.name, data)
 
 
 def shipped_data():

@@ -85,6 +85,27 @@ def _worker_rows(texts: list[str]) -> list[tuple]:
     return _predict_rows(_WORKER_MODEL, texts)
 
 
+def _die_with(parent: int) -> None:
+    """Run in each worker: end it when the batch process ends, even by SIGKILL (which leaves
+    no chance to shut the pool down), instead of lingering with a copy of the model."""
+    import signal
+    import threading
+
+    try:  # Linux: the kernel signals the worker the moment its parent dies.
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:  # elsewhere, and as a second guard: notice being orphaned
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 @dataclass
 class Pending:
     """A chunk whose new messages are being classified (possibly in worker processes)."""
@@ -110,7 +131,8 @@ class Classifier:
             # Forked workers inherit the loaded model: it is never pickled or sent.
             _WORKER_MODEL = model
             self.pool = ProcessPoolExecutor(self.jobs,
-                                            mp_context=multiprocessing.get_context("fork"))
+                                            mp_context=multiprocessing.get_context("fork"),
+                                            initializer=_die_with, initargs=(os.getpid(),))
 
     def close(self) -> None:
         if self.pool is not None:

@@ -205,9 +205,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _readable(argv: Sequence[str]) -> list[str]:
+    """Arguments as text: bytes that are not UTF-8 (kept by Python as lone surrogates, which
+    cannot be printed or written) become U+FFFD."""
+    return [a.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for a in argv]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_readable(sys.argv[1:] if argv is None else argv))
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

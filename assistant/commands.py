@@ -36,7 +36,13 @@ def _warn(lines: Sequence[str]) -> None:
 
 def _messages(args_text: Sequence[str]) -> list[str]:
     if list(args_text) == ["-"]:
-        return [line.rstrip("\n") for line in sys.stdin if line.strip()]
+        stream = getattr(sys.stdin, "buffer", None)
+        raw = stream.read() if stream is not None else sys.stdin.read().encode("utf-8",
+                                                                              "surrogateescape")
+        text = raw.decode("utf-8-sig", errors="replace")
+        if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
+            _warn(["the input is not valid UTF-8; unreadable bytes are shown as \ufffd"])
+        return [line for line in text.splitlines() if line.strip()]
     if not args_text:
         raise DataError("give a message to classify, or - to read one message per line from stdin")
     return list(args_text)
@@ -53,13 +59,24 @@ def cmd_classify(args: argparse.Namespace) -> int:
             continue
         alts = ", ".join(f"{a.label} {a.confidence:.2f}" for a in p.alternatives)
         flag = "  NEEDS REVIEW" if p.needs_review else ""
-        print(f"{p.label} ({p.confidence:.2f}){flag}  [then: {alts}]  <- {_short(p.text)}")
+        cut = f"  (classified on the first {m.MAX_CHARS:,} characters)" if p.truncated else ""
+        print(f"{p.label} ({p.confidence:.2f}){flag}  [then: {alts}]  <- {_short(p.text)}{cut}")
     return 0
 
 
 def _short(text: str, width: int = 70) -> str:
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def printable(text: str, keep: str = "") -> str:
+    """``text`` safe for a terminal: control characters (escape sequences, bells, bidi
+    overrides) shown as ``\\x1b``-style escapes instead of acted on; ``keep`` lists
+    characters to leave, such as a newline."""
+    import unicodedata
+
+    return "".join(ch if ch in keep or not unicodedata.category(ch).startswith("C")
+                   else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 # ---------------------------------------------------------------- train and evaluate
@@ -222,7 +239,9 @@ def cmd_reply(args: argparse.Namespace) -> int:
     elif args.orders:
         if not args.order_id:
             raise DataError("--orders needs --order-id to pick the row")
-        order = find_order(args.orders, args.order_id, dayfirst=args.dayfirst)
+        notes: list[str] = []
+        order = find_order(args.orders, args.order_id, dayfirst=args.dayfirst, notes=notes)
+        _warn(notes)
     elif args.order_id:
         raise DataError("--order-id goes with --orders CSV")
     today = parse_date(args.today, "--today") if args.today else date.today()
@@ -247,14 +266,16 @@ def cmd_reply(args: argparse.Namespace) -> int:
     print(f"Reason:    {d.reason}")
     for name, when in d.deadlines.items():
         print(f"  {name.replace('_', ' ')}: {when.isoformat()}")
+    for problem in d.facts.problems if d.facts else ():
+        print(f"Order problem: {problem}")
     if result.reply.note:
         print(f"Note:      {result.reply.note}")
     if result.reply.missing_fields:
         print(f"Missing:   {', '.join(result.reply.missing_fields)} (shown as [..] below)")
     print("-" * 72)
-    print(result.reply.text.rstrip())
+    print(printable(result.reply.text.rstrip(), keep="\n\t"))
     if result.english is not None:
-        print("-" * 72 + "\nIn English:\n" + result.english.text.rstrip())
+        print("-" * 72 + "\nIn English:\n" + printable(result.english.text.rstrip(), "\n\t"))
     return 0
 
 
@@ -303,9 +324,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         from datetime import date
 
         from .batch import reply_columns
-        from .orders import order_key, read_orders
+        from .orders import index_orders, read_orders
 
-        orders = ({order_key(o.order_id): o for o in read_orders(args.orders)}
+        orders = (index_orders(read_orders(args.orders), where=args.orders, notes=notes)
                   if args.orders else None)
         extra = reply_columns(orders=orders, lang=args.lang, today=date.today(),
                               agent_name=args.agent, store_name=args.store)

@@ -104,18 +104,49 @@ def find_column(columns: Sequence[str], wanted: str | None, candidates: Iterable
     )
 
 
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
+         (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+# The first bytes of files that are often given by mistake, and what they are.
+_MAGIC = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+          (b"%PDF", "a PDF document"), (b"GIF8", "a GIF image"), (b"\x1f\x8b", "a gzip archive"),
+          (b"PK\x03\x04", "a ZIP archive (an .xlsx? name it .xlsx)"),
+          (b"PAR1", "a Parquet file (name it .parquet)"),
+          (b"SQLite format 3", "an SQLite database"))
+
+
+def bom_encoding(raw: bytes) -> str | None:
+    """The encoding a byte-order mark announces (UTF-8, UTF-16 or UTF-32), if any."""
+    return next((enc for bom, enc in _BOMS if raw.startswith(bom)), None)
+
+
+def refuse_binary(raw: bytes, path: str) -> None:
+    """A clear error for a file that is not text at all (an image, an archive...)."""
+    what = next((name for magic, name in _MAGIC if raw.startswith(magic)), None)
+    if what is None and b"\x00" in raw[:8192]:
+        what = "binary data"
+    if what:
+        raise DataError(f"{path} is not a text table: it looks like {what}; give a CSV, TSV, "
+                        "JSONL, Parquet or XLSX file with a header row")
+
+
 def decode(raw: bytes, encoding: str | None = None, *, path: str = "") -> tuple[str, str, list]:
-    """Bytes to text: UTF-8 (BOM or not), else cp1252/latin-1 with a warning."""
-    if b"\x00" in raw[:8192]:
-        raise DataError(f"{path or 'the input'} is not a text table (it contains binary data); "
-                        "give a CSV or TSV file with a header row")
+    """Bytes to text: a byte-order mark's encoding (UTF-8/16/32), else UTF-8, else
+    cp1252/latin-1 with a warning."""
+    where = path or "the input"
     if encoding:
         try:
             return raw.decode(encoding), encoding, []
         except (UnicodeDecodeError, LookupError) as exc:
-            raise DataError(f"{path or 'the input'} cannot be read as {encoding}: {exc}") from None
+            raise DataError(f"{where} cannot be read as {encoding}: {exc}") from None
+    if bom := bom_encoding(raw):
+        try:
+            return raw.decode(bom), bom.removesuffix("-sig"), []
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{where} starts like {bom} but is not ({exc.reason}); pass "
+                            "--encoding") from None
+    refuse_binary(raw, where)
     try:
-        return raw.decode("utf-8-sig"), "utf-8", []
+        return raw.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError:
         pass
     for enc in FALLBACK_ENCODINGS:
@@ -123,8 +154,8 @@ def decode(raw: bytes, encoding: str | None = None, *, path: str = "") -> tuple[
             text = raw.decode(enc)
         except UnicodeDecodeError:
             continue
-        return text, enc, [fallback_note(path or "the input", enc)]
-    raise DataError(f"{path or 'the input'} is not UTF-8; pass --encoding")  # pragma: no cover
+        return text, enc, [fallback_note(where, enc)]
+    raise DataError(f"{where} is not UTF-8; pass --encoding")  # pragma: no cover
 
 
 def fallback_note(path: str, encoding: str) -> str:

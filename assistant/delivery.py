@@ -14,7 +14,7 @@ Example:
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -112,6 +112,8 @@ class OrderFacts:
     dispute_open: bool = False
     response_deadline: date | None = None
     escalation_date: date | None = None
+    # Dates that contradict each other or today: shown to the agent, never computed with.
+    problems: tuple[str, ...] = ()
 
     @property
     def usual_days(self) -> tuple[int, int] | None:
@@ -120,9 +122,40 @@ class OrderFacts:
         return (self.usual_min_days, self.usual_max_days)
 
 
+def order_problems(order: Order, today: date) -> dict[str, str]:
+    """Dates of an order that cannot be right (a shipment in the future, a delivery before the
+    shipment, an order placed after it shipped), in words for the agent, by the field that is
+    set aside because of it."""
+    found: dict[str, str] = {}
+    if order.ship_date and order.ship_date > today:
+        found["ship_date"] = (f"the ship date {order.ship_date.isoformat()} is after today "
+                              f"({today.isoformat()}); check the ship date")
+    elif order.ship_date and order.delivered_date and order.delivered_date < order.ship_date:
+        found["delivered_date"] = (f"the delivery date {order.delivered_date.isoformat()} is "
+                                   f"before the ship date {order.ship_date.isoformat()}; check "
+                                   "both dates")
+    if order.delivered_date and order.delivered_date > today:
+        found["delivered_date"] = (f"the delivery date {order.delivered_date.isoformat()} is "
+                                   "after today; check it")
+    if order.order_date and (order.order_date > today or (
+            order.ship_date and order.ship_date < order.order_date)):
+        found["order_date"] = (f"the order date {order.order_date.isoformat()} is after the "
+                               "ship date or today; check it")
+    if order.dispute_opened and order.dispute_opened > today:
+        found["dispute_opened"] = (f"the dispute date {order.dispute_opened.isoformat()} is "
+                                   "after today; check it")
+    return found
+
+
 def facts(order: Order, today: date | None = None) -> OrderFacts:
-    """Derive days in transit, the promised date, days left/overdue and dispute deadlines."""
+    """Derive days in transit, the promised date, days left/overdue and dispute deadlines.
+
+    Dates that contradict each other are listed in ``problems`` and not computed with.
+    """
     today = today or date.today()
+    problems = order_problems(order, today)
+    if problems:
+        order = replace(order, **dict.fromkeys(problems))
     status = order.tracking_status
     delivered = status == "delivered" or order.delivered_date is not None
     shipped = order.ship_date is not None or status in {"in_transit", "delivered", "customs",
@@ -158,7 +191,7 @@ def facts(order: Order, today: date | None = None) -> OrderFacts:
         values.update(dispute_open=True,
                       response_deadline=order.dispute_opened + timedelta(days=RESPONSE_DAYS),
                       escalation_date=order.dispute_opened + timedelta(days=ESCALATION_DAY))
-    return OrderFacts(**values)
+    return OrderFacts(**values, problems=tuple(problems.values()))
 
 
 FACT_FIELDS: tuple[str, ...] = (*(f.name for f in fields(OrderFacts)), "usual_days")

@@ -17,7 +17,13 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import check_target, commit, temp_beside, write_table_csv
-from .dataset import FALLBACK_ENCODINGS, csv_chunks, fallback_note
+from .dataset import (
+    FALLBACK_ENCODINGS,
+    bom_encoding,
+    csv_chunks,
+    fallback_note,
+    refuse_binary,
+)
 from .errors import DataError
 
 INPUT_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".parquet")
@@ -53,10 +59,19 @@ def expand_inputs(specs: Sequence[str]) -> list[str]:
 
 
 def sniff_encoding(path: str) -> tuple[str, str | None]:
-    """The first of UTF-8 (with or without BOM), cp1252 and latin-1 that decodes the whole
-    file, streamed; a fallback comes with the same warning as for training data."""
+    """A byte-order mark's encoding, else the first of UTF-8, cp1252 and latin-1 that decodes
+    the whole file, streamed; a fallback comes with the same warning as for training data.
+    A file that is not text (an image, an archive) is refused by name."""
     import codecs
 
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if bom := bom_encoding(head):
+        return bom, None
+    refuse_binary(head, path)
     for encoding in ("utf-8", *FALLBACK_ENCODINGS):
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
@@ -153,6 +168,8 @@ def _jsonl_keys(path: str, encoding: str | None) -> list[str]:
 def _jsonl_chunks(path, encoding, on_bad_lines, chunk_rows) -> Iterator[Chunk]:
     if path == "-":
         raise DataError("stdin takes CSV; save the JSONL to a file and pass its name")
+    if encoding is None:
+        encoding = sniff_encoding(path)[0]
     keys = _jsonl_keys(path, encoding)
     records, bad = [], []
     with open(path, encoding=encoding or "utf-8-sig") as stream:

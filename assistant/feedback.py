@@ -44,6 +44,18 @@ def default_path() -> Path:
     return paths.feedback_db()
 
 
+def _fix(exc: Exception) -> str:
+    """What to do about a database error: retrying helps only when it was busy."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return "another program is writing to it; try again in a moment"
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return ("the file is damaged, so retrying will not help: move it aside (the next save "
+                "starts a new database) and restore a backup if you have one")
+    return ("check the path (ASSISTANT_FEEDBACK_DB), that its folder is writable and that the "
+            "disk has room")
+
+
 class FeedbackStore:
     """The feedback database at ``path`` (created on first use)."""
 
@@ -55,9 +67,8 @@ class FeedbackStore:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(SCHEMA)
         except (sqlite3.Error, OSError) as exc:
-            raise DataError(f"cannot open the feedback database {self.path}: {exc}; check the "
-                            "path (ASSISTANT_FEEDBACK_DB) and that its folder is writable"
-                            ) from None
+            raise DataError(f"cannot open the feedback database {self.path}: {exc}; "
+                            f"{_fix(exc)}") from None
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -84,13 +95,17 @@ class FeedbackStore:
                     row)
                 return int(cur.lastrowid)
         except sqlite3.Error as exc:
-            raise DataError(f"could not save to {self.path}: {exc}; nothing was stored, try "
-                            "again (check the disk and the file's permissions)") from None
+            raise DataError(f"could not save to {self.path}: {exc}; nothing was stored; "
+                            f"{_fix(exc)}") from None
 
     def frame(self) -> pd.DataFrame:
         """Every saved row, oldest first."""
-        with closing(self._connect()) as db:
-            return pd.read_sql_query("SELECT * FROM feedback ORDER BY id", db)
+        try:
+            with closing(self._connect()) as db:
+                return pd.read_sql_query("SELECT * FROM feedback ORDER BY id", db)
+        except (sqlite3.Error, pd.errors.DatabaseError) as exc:
+            raise DataError(f"cannot read the feedback database {self.path}: {exc}; "
+                            f"{_fix(exc)}") from None
 
     def count(self) -> int:
         with closing(self._connect()) as db:

@@ -36,6 +36,9 @@ from .language import detect
 SEED = 0
 # Bump when build_pipeline changes, so a default model built by older code is rebuilt.
 PIPELINE_VERSION = 1
+# Messages are classified on their first MAX_CHARS characters (a long e-mail's quoted thread
+# adds nothing and costs time); outputs keep the whole text, and predictions say truncated.
+MAX_CHARS = 5000
 # The share of confident predictions that must be right; sets the needs_review thresholds.
 TARGET_PRECISION = 0.95
 
@@ -57,6 +60,7 @@ class Prediction:
     needs_review: bool
     language: str | None = None
     language_confidence: float | None = None
+    truncated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +72,7 @@ class Prediction:
             "needs_review": self.needs_review,
             "language": self.language,
             "language_confidence": self.language_confidence,
+            "truncated": self.truncated,
         }
 
 
@@ -113,8 +118,9 @@ class Model:
         return self.card.get("name", "unnamed")
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Class probabilities (columns in ``labels`` order)."""
-        texts = [str(t) for t in texts]
+        """Class probabilities (columns in ``labels`` order), from each text's first
+        ``MAX_CHARS`` characters."""
+        texts = [str(t)[:MAX_CHARS] for t in texts]
         if self._linear is None:
             return self.pipeline.predict_proba(texts)
         # Same numbers as pipeline.predict_proba, in a few array operations: about twice as
@@ -159,7 +165,7 @@ class Model:
             review = (not text.strip() or best.confidence < self.thresholds.min_confidence
                       or margin < self.thresholds.min_margin)
             out.append(Prediction(text, best.label, best.confidence, tuple(top[1:]), review,
-                                  *lang))
+                                  *lang, truncated=len(text) > MAX_CHARS))
         return out
 
 

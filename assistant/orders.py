@@ -13,8 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -27,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import OrderError
+from .errors import DataError, OrderError
 
 TRACKING_STATUSES = ("not_found", "in_transit", "delivered", "returned", "customs")
 
@@ -145,10 +143,19 @@ _DATE_HELP = ("2026-01-11, 11 Jan 2026, Jan 11, 2026, 01/11/2026 (month first; d
 
 
 def parse_date(value: Any, field: str = "date", *, dayfirst: bool = False) -> date | None:
-    """Read a date in one of the common formats; None for a blank value.
+    """Read a date in one of the common formats, in the years 2000 to 2099; None for a blank
+    value.
 
     Raises OrderError naming the field, the value and the accepted formats.
     """
+    found = _parse_date(value, field, dayfirst)
+    if found is not None and not YEARS[0] <= found.year <= YEARS[1]:
+        raise OrderError(f"{field}: {found.isoformat()} is not a plausible date (the year must "
+                         f"be between {YEARS[0]} and {YEARS[1]}); check the year.")
+    return found
+
+
+def _parse_date(value: Any, field: str, dayfirst: bool) -> date | None:
     if value is None or isinstance(value, date):
         return value.date() if isinstance(value, datetime) else value
     text = str(value).strip()
@@ -192,11 +199,21 @@ def parse_bool(value: Any, field: str = "value") -> bool | None:
                      "1 or 0.")
 
 
+# The values a real order can hold; anything outside is a typo, not arithmetic to attempt.
+_RANGES = {"quantity": (1, 100_000), "promised_days": (1, 365)}
+YEARS = (2000, 2099)
+
+
 def _int(value: Any, field: str) -> int:
-    match = re.fullmatch(r"(\d+)(?:\.0+)?(?:\s*days?)?", str(value).strip(), re.IGNORECASE)
+    match = re.fullmatch(r"([-+]?\d+)(?:\.0+)?(?:\s*days?)?", str(value).strip(), re.IGNORECASE)
     if not match or isinstance(value, bool):
         raise OrderError(f"{field}: {value!r} is not a whole number; write it in digits, e.g. 2.")
-    return int(match.group(1))
+    number = int(match.group(1))
+    low, high = _RANGES.get(field, (0, 10**9))
+    if not low <= number <= high:
+        raise OrderError(f"{field}: {number} is out of range; it must be between {low} and "
+                         f"{high:,}.")
+    return number
 
 
 def _price(value: Any, field: str = "price") -> tuple[Decimal, str | None]:
@@ -317,21 +334,18 @@ def _rows(path: Path) -> Iterator[tuple[int, Mapping[str, Any]]]:
                 raise OrderError(f"{path}, item {number}: expected an object of order fields.")
             yield number, item
         return
+    from .dataset import read_table
+
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise OrderError(f"{path}: not UTF-8 text; save the export as 'CSV UTF-8'.") from None
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    columns = [c for c in reader.fieldnames or [] if c is not None]
+        table = read_table(path)
+    except DataError as exc:
+        raise OrderError(str(exc)) from None
+    columns = [str(c) for c in table.frame.columns]
     if "order_id" not in canonical_columns(columns).values():
         raise OrderError(f"{path}: no order-id column; found columns: {', '.join(columns)}. "
                          "Name the order number column 'order_id' or 'Order ID'.")
-    for number, row in enumerate(reader, start=2):
-        yield number, {k: v for k, v in row.items() if k is not None}
+    for number, row in zip(table.frame.index, table.frame.to_dict("records"), strict=True):
+        yield int(number), row
 
 
 def order_key(order_id: Any) -> str:
@@ -359,30 +373,60 @@ def read_orders(path: str | Path, *, dayfirst: bool = False) -> list[Order]:
         try:
             orders.append(Order.from_dict(row, dayfirst=dayfirst))
         except OrderError as exc:
-            raise OrderError(f"{path}, row {number}: {exc}") from None
+            raise OrderError(f"{path}, line {number}: {exc}") from None
     return orders
 
 
-def find_order(path: str | Path, order_id: str, *, dayfirst: bool = False) -> Order:
-    """The order with this id (a leading '#' is ignored); only that row is parsed."""
-    return find_order_in(_rows(Path(path)), order_id, dayfirst=dayfirst, where=str(path))
+def index_orders(orders: Iterable[Order], *, where: str = "the orders",
+                 notes: list[str] | None = None) -> dict[str, Order]:
+    """Orders by :func:`order_key`. An id on several rows: the last row wins (exports list the
+    newest state last), and a note says so."""
+    found: dict[str, Order] = {}
+    repeated: dict[str, int] = {}
+    for order in orders:
+        if not order.order_id:
+            continue
+        key = order_key(order.order_id)
+        if key in found:
+            repeated[key] = repeated.get(key, 1) + 1
+        found[key] = order
+    if repeated and notes is not None:
+        shown = ", ".join(f"{found[k].order_id} ({n} rows)" for k, n in list(repeated.items())[:5])
+        notes.append(f"{where}: {len(repeated)} order id(s) appear on more than one row: {shown}; "
+                     "the last row of each is used")
+    return found
+
+
+def find_order(path: str | Path, order_id: str, *, dayfirst: bool = False,
+               notes: list[str] | None = None) -> Order:
+    """The order with this id (a leading '#' is ignored); only matching rows are parsed."""
+    return find_order_in(_rows(Path(path)), order_id, dayfirst=dayfirst, where=str(path),
+                         notes=notes)
 
 
 def find_order_in(rows: Iterable[tuple[int, Mapping[str, Any]]], order_id: str, *,
-                  dayfirst: bool = False, where: str = "the orders") -> Order:
-    """The order with this id among (row number, row) pairs, e.g. an uploaded export."""
-    count = 0
+                  dayfirst: bool = False, where: str = "the orders",
+                  notes: list[str] | None = None) -> Order:
+    """The order with this id among (row number, row) pairs, e.g. an uploaded export. An id
+    on several rows: the last row wins, as in :func:`index_orders`, with a note."""
+    count, matches = 0, []
     for number, row in rows:
         count += 1
         column = next((c for c, n in canonical_columns(row).items() if n == "order_id"), None)
         if column is not None and row[column] is not None and \
                 order_key(row[column]) == order_key(order_id):
-            try:
-                return Order.from_dict(row, dayfirst=dayfirst)
-            except OrderError as exc:
-                raise OrderError(f"{where}, row {number}: {exc}") from None
-    raise OrderError(f"order {order_id!r} not found in {where} ({count} orders); check the "
-                     "number or export a newer orders file.")
+            matches.append((number, row))
+    if not matches:
+        raise OrderError(f"order {order_id!r} not found in {where} ({count} orders); check the "
+                         "number or export a newer orders file.")
+    number, row = matches[-1]
+    if len(matches) > 1 and notes is not None:
+        notes.append(f"{where}: order {order_id} appears on {len(matches)} rows "
+                     f"({', '.join(str(n) for n, _ in matches)}); using the last, {number}")
+    try:
+        return Order.from_dict(row, dayfirst=dayfirst)
+    except OrderError as exc:
+        raise OrderError(f"{where}, line {number}: {exc}") from None
 
 
 

@@ -39,8 +39,17 @@ def test_predict_shape_and_alternatives(tiny):
             (a.label, a.confidence) for a in p.alternatives)[lab])
     assert all(a.confidence <= p.confidence for a in p.alternatives)
     assert set(p.to_dict()) == {"text", "label", "confidence", "alternatives", "needs_review",
-                                "language", "language_confidence"}
+                                "language", "language_confidence", "truncated"}
     assert p.language == "en"
+    assert p.truncated is False
+
+
+def test_long_messages_are_classified_on_their_start(tiny):
+    long = "I have lost my card " + "x" * (m.MAX_CHARS * 4)
+    [p] = tiny.model.predict([long])
+    assert p.truncated is True and p.text == long
+    [short] = tiny.model.predict([long[: m.MAX_CHARS]])
+    assert p.label == short.label and p.confidence == short.confidence
 
 
 def test_probabilities_sum_to_one(tiny):

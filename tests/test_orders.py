@@ -134,7 +134,7 @@ def test_find_order_ignores_hash_and_parses_only_that_row(tmp_path: Path) -> Non
     path = tmp_path / "orders.csv"
     path.write_text(SMALL_CSV, encoding="utf-8")
     assert find_order(path, "1043") == Order(order_id="#1043", buyer_name="Ana", ship_date=JAN_11)
-    with pytest.raises(OrderError, match=r"row 3: ship_date"):
+    with pytest.raises(OrderError, match=r"line 3: ship_date"):
         find_order(path, "1044")
 
 

@@ -39,6 +39,7 @@ FULL = {"order_id": "8183920451726635", "buyer_name": "Ana", "item_title": "line
         "service": "small parcel", "tracking_number": "RR123456789CN",
         "tracking_status": "in_transit", "destination_country": "ES", "domestic": "no"}
 DELIVERED = FULL | {"ship_date": "2025-12-20", "delivered_date": "2026-01-11",
+                    "order_date": "2025-12-18",
                     "tracking_status": "delivered"}
 DISPUTE = {"dispute_opened": "2026-02-12"}
 
@@ -50,7 +51,8 @@ GOLDEN_CASES: dict[str, tuple[str, dict]] = {
     "delivered_not_received": ("delivered_not_received", DELIVERED | DISPUTE),
     "in_transit_25_days_left": ("not_arrived", FULL | DISPUTE),
     "overdue_5_days": ("not_arrived", FULL | {"service": "ePacket", "ship_date": "2026-01-14"}),
-    "overdue_20_days": ("not_arrived", FULL | {"service": "ePacket", "ship_date": "2025-12-30"}),
+    "overdue_20_days": ("not_arrived", FULL | {"service": "ePacket", "ship_date": "2025-12-30",
+                                               "order_date": "2025-12-27"}),
     "no_tracking": ("no_tracking_update", FULL | DISPUTE | {"tracking_status": "not_found"}),
     "returned_to_sender": ("returned_to_sender", FULL | {"tracking_status": "returned"}),
     "customs_tax": ("customs_charge", DELIVERED),

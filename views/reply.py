@@ -31,6 +31,7 @@ st.title("Reply to a buyer")
 left, right = st.columns([3, 2], gap="large")
 with left:
     message = st.text_area("Buyer message", key="message", height=150,
+                           max_chars=ui.MAX_MESSAGE_CHARS,
                            placeholder="Paste the buyer's message here…")
 with right:
     st.caption("Orders export (optional): the order's details are filled in from it.")
@@ -45,10 +46,19 @@ try:
     model = ui.model()
 except AssistantError as exc:
     ui.stop_with(f"The model cannot be loaded: {exc}", "error")
-[prediction] = model.predict([message])
+state = st.session_state
+# Predicted once per message and model, not on every interaction with the page.
+predicted_for = (model.name, model.card.get("created"), message)
+if state.get("predicted_for") != predicted_for:
+    [state["prediction"]] = model.predict([message])
+    state["predicted_for"] = predicted_for
+prediction = state["prediction"]
+if prediction.truncated:
+    left.caption(f"A long message: the scenario is read from its first "
+                 f"{ui.MAX_CLASSIFIED_CHARS:,} characters; the draft and the saved case keep "
+                 "all of it.")
 
 # ---------------------------------------------------------------- prefill the order
-state = st.session_state
 message_key = hashlib.sha1(message.encode()).hexdigest()[:10]
 KEEP = ("agent_name", "store_name")  # the agent's own details stay from message to message
 for name in ORDER_FIELDS:
@@ -66,7 +76,7 @@ if upload is not None and state["order_order_id"] and \
         state.get("filled_for") != (upload.file_id, state["order_order_id"]):
     try:
         frame = ui.table(upload).frame
-        row_order = find_order_in(enumerate(frame.to_dict("records"), start=2),
+        row_order = find_order_in(zip(frame.index, frame.to_dict("records"), strict=True),
                                   state["order_order_id"], where=upload.name)
         for name in ORDER_FIELDS:
             value = getattr(row_order, name)
