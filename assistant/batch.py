@@ -23,14 +23,13 @@ from .atomic import neutralise_formulas, write_csv_atomic
 from .dataset import TEXT_COLUMNS, find_column
 from .errors import DataError, OrderError
 from .exports import CHUNK_ROWS, AtomicOutput, count_rows, expand_inputs, read_chunks
-from .model import Alternative, Model, Prediction
+from .model import Model, Prediction
 from .orders import Order, canonical_columns, order_key
 
 __all__ = ["BatchSummary", "Classifier", "classify_frame", "expand_inputs",
            "neutralise_formulas", "reply_columns", "run_batch"]
 
-RESULT_COLUMNS = ("label", "confidence", "alt_label", "alt_confidence", "needs_review",
-                  "language")
+RESULT_COLUMNS = Prediction.ROW_COLUMNS
 REPLY_COLUMNS = ("action", "reply", "reply_language", "missing_fields", "order_problem")
 CACHE_LIMIT = 200_000
 EMPTY_LABEL = "other"
@@ -68,17 +67,13 @@ class BatchSummary:
 
 
 _WORKER_MODEL: Model | None = None
-EMPTY_ROW = (EMPTY_LABEL, 0.0, "", 0.0, True, "other")
+EMPTY_ROW = Prediction("", EMPTY_LABEL, 0.0, (), True, "other", 0.0,
+                       review_reason="empty").to_row()
 
 
 def _predict_rows(model: Model, texts: list[str]) -> list[tuple]:
     """The result columns' values for distinct, non-empty messages."""
-    rows = []
-    for p in model.predict(texts, alternatives=1, languages="fast"):
-        alt = p.alternatives[0] if p.alternatives else None
-        rows.append((p.label, round(p.confidence, 4), alt.label if alt else "",
-                     round(alt.confidence, 4) if alt else 0.0, p.needs_review, p.language))
-    return rows
+    return [p.to_row() for p in model.predict(texts, alternatives=1, languages="fast")]
 
 
 def _worker_rows(texts: list[str]) -> list[tuple]:
@@ -214,9 +209,7 @@ def reply_columns(*, orders: dict[str, Order] | None = None, lang: str | None = 
             order = order_from_message(text, order)
             if orders is not None and order.order_id:
                 order = orders.get(order_key(order.order_id), order)
-            prediction = Prediction(text, res.label, res.confidence,
-                                    (Alternative(res.alt_label, res.alt_confidence),),
-                                    res.needs_review, res.language)
+            prediction = Prediction.from_row(text, res)
             result = respond(prediction, order, lang=lang, today=today, agent_name=agent_name,
                              store_name=store_name, english=False)
             rows.append((result.decision.action, result.reply.text, result.reply.lang,

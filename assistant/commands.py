@@ -58,7 +58,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
             print(json.dumps(p.to_dict(), ensure_ascii=False))
             continue
         alts = ", ".join(f"{a.label} {a.confidence:.2f}" for a in p.alternatives)
-        flag = "  NEEDS REVIEW" if p.needs_review else ""
+        flag = f"  NEEDS REVIEW ({p.review_reason})" if p.needs_review else ""
+        if p.also:
+            flag += f"  also: {p.also}"
         cut = f"  (classified on the first {m.MAX_CHARS:,} characters)" if p.truncated else ""
         print(f"{p.label} ({p.confidence:.2f}){flag}  [then: {alts}]  <- {_short(p.text)}{cut}")
     return 0
@@ -258,7 +260,9 @@ def cmd_reply(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return 0
     p, d = result.prediction, result.decision
-    flag = "  NEEDS REVIEW" if p.needs_review else ""
+    flag = f"  NEEDS REVIEW ({p.review_reason})" if p.needs_review else ""
+    if p.also:
+        flag += f"  also: {p.also} (a second problem?)"
     print(f"Scenario:  {result.label} ({p.confidence:.2f}){flag}  [language {p.language}]")
     if d.template != result.label:
         print(f"Answered as: {d.template} (the order's facts change the scenario)")

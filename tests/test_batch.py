@@ -34,7 +34,8 @@ def test_every_row_kept_with_results(export, tmp_path, default_model, suffix):
              ".tsv": lambda p: pd.read_csv(p, sep="\t", dtype=str, keep_default_na=False)
              }[suffix](out)
     assert frame.columns.tolist() == ["id", "message", "order", "label", "confidence",
-                                      "alt_label", "alt_confidence", "needs_review", "language"]
+                                      "alt_label", "alt_confidence", "also_label", "needs_review",
+                                      "review_reason", "language", "language_confidence"]
     assert frame["id"].astype(str).tolist() == ["1", "2", "3", "5", "6", "7"]
     labels = dict(zip(frame["id"].astype(str), frame["label"], strict=True))
     assert labels["1"] == "empty_package" and labels["5"] == "not_arrived"

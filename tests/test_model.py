@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import joblib
+import numpy as np
 import pytest
 
 from assistant import model as m
@@ -39,7 +40,8 @@ def test_predict_shape_and_alternatives(tiny):
             (a.label, a.confidence) for a in p.alternatives)[lab])
     assert all(a.confidence <= p.confidence for a in p.alternatives)
     assert set(p.to_dict()) == {"text", "label", "confidence", "alternatives", "needs_review",
-                                "language", "language_confidence", "truncated"}
+                                "language", "language_confidence", "truncated", "also",
+                                "review_reason"}
     assert p.language == "en"
     assert p.truncated is False
 
@@ -61,7 +63,9 @@ def test_card_records_what_was_done(tiny):
     card = tiny.model.card
     assert card["labels"] == ["balance", "card_lost", "transfer"]
     assert card["counts"] == {"balance": 8, "card_lost": 8, "transfer": 8}
-    assert set(card["thresholds"]) == {"min_confidence", "min_margin"}
+    assert set(card["thresholds"]) == {"min_confidence", "min_margin", "also_confidence",
+                                       "also_ratio"}
+    assert card["threshold_selection"]["measured_on"].startswith("noisy copies")
     assert card["versions"]["scikit-learn"]
     assert len(card["data_sha256"]) == 64
     assert 0 <= card["holdout"]["accuracy"] <= 1
@@ -227,3 +231,30 @@ def test_fast_probabilities_equal_the_pipeline(classes):
     probe = ["lost card", "balance now", "send money", "", "zzz unknown words"]
     assert model.predict_proba(probe) == pytest.approx(model.pipeline.predict_proba(probe),
                                                        abs=1e-12)
+
+
+def test_prediction_row_round_trip():
+    p = m.Prediction("two things", "item_defective", 0.5, (m.Alternative("missing_item", 0.4),),
+                     True, "en", 0.9, also="missing_item", review_reason="two problems")
+    row = p.to_row()
+    assert len(row) == len(m.Prediction.ROW_COLUMNS)
+    assert m.Prediction.from_row("two things", row) == p
+
+
+def test_two_strong_scenarios_give_a_second_label(tiny):
+    model = tiny.model
+    proba = np.zeros((2, len(model.labels)))
+    first, second = model.labels.index("card_lost"), model.labels.index("transfer")
+    proba[0, [first, second]] = [0.55, 0.45]   # both strong: a second problem
+    proba[1, [first, second]] = [0.95, 0.05]   # one clear problem
+    two, one = model.from_proba(["a", "b"], proba, languages=None)
+    assert two.also == "transfer" and two.needs_review
+    assert two.review_reason in ("two problems", "close runner-up")
+    assert one.also is None
+
+
+def test_normalising_is_part_of_the_pipeline(tiny):
+    [a] = tiny.model.predict(["@bank_help I have lost my card https://t.co/xyz 😡"],
+                             languages=None)
+    [b] = tiny.model.predict(["I have lost my card"], languages=None)
+    assert a.label == b.label and abs(a.confidence - b.confidence) < 1e-9
