@@ -30,6 +30,15 @@ def _data_options(parser: argparse.ArgumentParser) -> None:
                         "with a warning)")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("reply-assistant")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare source folder
+        return "unknown"
+
+
 def _model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="a model's name under the models folder (default: the "
                         "active model; see `assistant models list`)")
@@ -47,7 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="After-sales reply assistant: classify buyer messages, recommend what to "
                     "do, draft the reply.\n\nExample:\n  assistant classify \"my parcel "
                     "arrived empty\"")
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = _command(sub, "init", "Make the data directory: copies of the templates to edit, a "
+                 "models folder. In a clone the project folder is the data directory already.",
+                 "ASSISTANT_HOME=~/shop assistant init", c.cmd_init)
+    p.add_argument("--force", action="store_true", help="replace existing copies of the "
+                   "templates with the shipped ones")
 
     p = _command(sub, "classify", "Classify buyer messages into scenarios.",
                  "assistant classify \"tracking says delivered but I have nothing\" --json",

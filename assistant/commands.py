@@ -48,6 +48,17 @@ def _messages(args_text: Sequence[str]) -> list[str]:
     return list(args_text)
 
 
+# ---------------------------------------------------------------- init
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from .paths import init_home
+
+    for line in init_home(force=args.force):
+        print(line)
+    return 0
+
+
 # ---------------------------------------------------------------- classify
 
 

@@ -21,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from .csvrows import check_columns, parse_chunks
-from .errors import DataError
+from .errors import AssistantError, DataError
+from .optional import require
 
 TEXT_COLUMNS = ("text", "message", "body", "content", "buyer_message", "msg", "question",
                 "sentence", "utterance", "query")
@@ -215,6 +216,7 @@ def read_table(source: str | os.PathLike | bytes, *, name: str | None = None,
             return _numbered(Table(pd.read_parquet(io.BytesIO(raw)), label, "binary",
                                    unit="row"), 1)
         if suffix in (".xlsx", ".xlsm"):
+            require("openpyxl", "xlsx", f"reading {label}")
             frame = pd.read_excel(io.BytesIO(raw), dtype=str).fillna("")
             return _numbered(Table(frame, label, "binary", unit="row"), 2)
         if suffix in (".jsonl", ".ndjson"):
@@ -223,7 +225,7 @@ def read_table(source: str | os.PathLike | bytes, *, name: str | None = None,
             frame = pd.read_json(io.StringIO(text), lines=True, dtype=False)
             frame.index = pd.Index(lines[: len(frame)], name="line")
             return Table(frame, label, enc, notes)
-    except DataError:
+    except AssistantError:
         raise
     except Exception as exc:  # the readers raise many types for a file that is not what it says
         raise DataError(f"{label} is not a readable {suffix[1:]} file: {exc}") from None

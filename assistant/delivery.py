@@ -28,7 +28,7 @@ RESPONSE_DAYS = 5
 # Seed 004: an unsettled dispute goes to the platform "on the 16th day" after it was opened,
 # counted like the 5-day response window (days after the opening day): opened + 16.
 ESCALATION_DAY = 16
-CARRIERS_CSV = paths.data_dir() / "carriers.csv"
+CARRIERS_CSV = paths.shipped_data() / "carriers.csv"
 
 
 @dataclass(frozen=True)

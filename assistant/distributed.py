@@ -25,6 +25,7 @@ from .batch import BatchSummary, Classifier, rename_clashes
 from .dataset import TEXT_COLUMNS, find_column
 from .errors import DataError
 from .model import Model
+from .optional import require
 
 
 def _process_partition(frame: pd.DataFrame, model: Model, column: str, folder: str,
@@ -44,7 +45,7 @@ def _process_partition(frame: pd.DataFrame, model: Model, column: str, folder: s
 
 
 def _read(inputs: Sequence[str], blocksize: str):
-    import dask.dataframe as dd
+    dd = require("dask.dataframe", "dask", "--engine dask")
 
     kinds = {Path(str(p).split("?")[0]).suffix.lower() for p in inputs}
     paths = [os.path.join(p, "*") if _is_dir(p) else p for p in inputs]
@@ -78,7 +79,8 @@ def run_dask(inputs: Sequence[str], output: str, *, model: Model,
     written beside itself under a temporary name and renamed when every part is done.
     Malformed CSV rows are skipped by the readers (use the local engine to list them).
     """
-    from dask.distributed import Client, LocalCluster
+    dist = require("dask.distributed", "dask", "--engine dask")
+    Client, LocalCluster = dist.Client, dist.LocalCluster
 
     notes = notes if notes is not None else []
     target = Path(output)

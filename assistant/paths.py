@@ -1,4 +1,14 @@
-"""Where things live: the project's shipped files and the user's own (models, feedback).
+"""Where things live: the files the project ships and the user's own.
+
+Shipped, read-only: the reply templates, the labelled training data and the carrier table.
+In a clone they are the repository's ``templates/`` and ``data/``; in an installed wheel they
+are inside the package (``assistant/_shipped/``).
+
+The user's own, editable: models, the feedback database and (after ``assistant init``) a copy
+of the templates, in the data directory ``home()``: ``$ASSISTANT_HOME``; else the project
+folder in a clone; else a per-user folder (``$XDG_DATA_HOME/reply-assistant``, by default
+``~/.local/share/reply-assistant``). Single paths can be moved with ``$ASSISTANT_MODELS_DIR``,
+``$ASSISTANT_FEEDBACK_DB`` and ``$ASSISTANT_TEMPLATES``.
 
 Every other module asks here; nothing else works out a path from ``__file__``.
 
@@ -12,28 +22,84 @@ import os
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
+_INSIDE = PACKAGE / "_shipped"
 
 
-def project_root() -> Path:
-    """The folder holding ``data/``, ``templates/`` and ``models/`` in a clone."""
-    return PACKAGE.parent
+def clone_root() -> Path | None:
+    """The repository folder when running from a clone (or an editable install), else None."""
+    root = PACKAGE.parent
+    if not _INSIDE.is_dir() and (root / "templates").is_dir() and (root / "data").is_dir():
+        return root
+    return None
 
 
-def data_dir() -> Path:
-    """The shipped labelled data, carrier table and examples."""
-    return project_root() / "data"
+def _shipped() -> Path:
+    return _INSIDE if _INSIDE.is_dir() else PACKAGE.parent
+
+
+def shipped_data() -> Path:
+    """The shipped labelled data and carrier table (read-only)."""
+    return _shipped() / "data"
+
+
+def shipped_templates() -> Path:
+    """The shipped reply templates (read-only; ``assistant init`` copies them for editing)."""
+    return _shipped() / "templates"
+
+
+def home() -> Path:
+    """The user's data directory (see the module's docstring)."""
+    if os.environ.get("ASSISTANT_HOME"):
+        return Path(os.environ["ASSISTANT_HOME"]).expanduser()
+    root = clone_root()
+    if root is not None:
+        return root
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "reply-assistant"
 
 
 def templates_dir() -> Path:
-    """The shipped reply templates (``$ASSISTANT_TEMPLATES`` overrides, see replies)."""
-    return project_root() / "templates"
+    """The templates in use: ``$ASSISTANT_TEMPLATES``, else the user's copy in ``home()``
+    when there is one, else the shipped ones."""
+    if os.environ.get("ASSISTANT_TEMPLATES"):
+        return Path(os.environ["ASSISTANT_TEMPLATES"]).expanduser()
+    own = home() / "templates"
+    return own if own.is_dir() else shipped_templates()
 
 
 def models_dir() -> Path:
-    """Where models live: ``$ASSISTANT_MODELS_DIR``, else the project's ``models/``."""
-    return Path(os.environ.get("ASSISTANT_MODELS_DIR") or project_root() / "models")
+    """Where models live: ``$ASSISTANT_MODELS_DIR``, else ``home()/models``."""
+    return Path(os.environ.get("ASSISTANT_MODELS_DIR") or home() / "models")
 
 
 def feedback_db() -> Path:
-    """``$ASSISTANT_FEEDBACK_DB``, else ``data/feedback.sqlite3``."""
-    return Path(os.environ.get("ASSISTANT_FEEDBACK_DB") or data_dir() / "feedback.sqlite3")
+    """``$ASSISTANT_FEEDBACK_DB``, else ``home()/data/feedback.sqlite3``."""
+    return Path(os.environ.get("ASSISTANT_FEEDBACK_DB") or home() / "data" / "feedback.sqlite3")
+
+
+def project_root() -> Path:
+    """Where relative paths in model cards are counted from."""
+    return clone_root() or _shipped()
+
+
+def init_home(*, force: bool = False) -> list[str]:
+    """Make ``home()`` ready for a seller's own files: a models folder and an editable copy
+    of the templates (kept if it exists, unless ``force``). Returns what was done."""
+    import shutil
+
+    target = home()
+    done = []
+    (target / "models").mkdir(parents=True, exist_ok=True)
+    (target / "data").mkdir(parents=True, exist_ok=True)
+    templates = target / "templates"
+    if templates.resolve() == shipped_templates().resolve():
+        done.append(f"{target} is the project folder: edit the templates in {templates}")
+    elif templates.is_dir() and not force:
+        done.append(f"kept your templates in {templates} (--force replaces them)")
+    else:
+        if templates.is_dir():
+            shutil.rmtree(templates)
+        shutil.copytree(shipped_templates(), templates)
+        done.append(f"copied the templates to {templates}: edit them there")
+    done.append(f"models go to {models_dir()}, saved replies to {feedback_db()}")
+    return done

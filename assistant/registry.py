@@ -29,7 +29,7 @@ from . import model as m
 from .atomic import write_atomic
 from .dataset import read_labelled
 from .errors import ModelError, ModelVersionError
-from .paths import data_dir, models_dir, project_root
+from .paths import models_dir, project_root, shipped_data
 
 DEFAULT = "default"
 MODEL_FILE = "model.joblib"
@@ -152,7 +152,7 @@ def _load(folder: Path) -> m.Model:
 
 def default_data_paths() -> list[Path]:
     """The shipped labelled training files the default model is built from."""
-    return [data_dir() / "train.csv"]
+    return [shipped_data() / "train.csv"]
 
 
 def _say(message: str) -> None:

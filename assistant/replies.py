@@ -19,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import os
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -46,7 +45,6 @@ from .policy import Decision, decide
 from .sandbox import LimitedEnvironment, TemplateLimitError, render_limited
 from .scenarios import FALLBACK_LABEL, LABELS, SELLER_MESSAGES
 
-TEMPLATES_DIR = paths.templates_dir()
 ENV_VAR = "ASSISTANT_TEMPLATES"
 SUFFIX = ".txt.j2"
 DEFAULT_LANG = "en"
@@ -148,7 +146,7 @@ def _environment(root: str, lang: str) -> SandboxedEnvironment:
 
 def templates_dir(path: str | Path | None = None) -> Path:
     """The templates directory: ``path``, else $ASSISTANT_TEMPLATES, else the repo's."""
-    return Path(path or os.environ.get(ENV_VAR) or TEMPLATES_DIR)
+    return Path(path) if path else paths.templates_dir()
 
 
 def available_languages(*, root: str | Path | None = None) -> list[str]:

@@ -21,6 +21,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from . import model as m
 from .errors import DataError
+from .optional import require
 
 OUT_OF_SCOPE = "NO_NODES_DETECTED"  # HINT3's name; any label can be named as out-of-scope
 
@@ -74,7 +75,7 @@ def write_reports(model: m.Model, texts: Sequence[str], truth: Sequence[str],
 
 def _figure(width: float, height: float):
     # matplotlib's object API, not pyplot: no global state, safe in Streamlit's threads.
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "app", "drawing the evaluation plots").Figure
 
     fig = Figure(figsize=(width, height))
     return fig, fig.add_subplot()

@@ -15,13 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant import replies
+from assistant import paths, replies
 from assistant.errors import TemplateError
 from assistant.orders import Order
 from assistant.policy import decide
 from assistant.replies import (
     ENV_VAR,
-    TEMPLATES_DIR,
     available_languages,
     check_templates,
     list_templates,
@@ -77,7 +76,7 @@ def _repo_templates(monkeypatch: pytest.MonkeyPatch) -> None:
 def tmp_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the repo's English templates, used through $ASSISTANT_TEMPLATES."""
     root = tmp_path / "templates"
-    shutil.copytree(TEMPLATES_DIR / "en", root / "en")
+    shutil.copytree(paths.shipped_templates() / "en", root / "en")
     monkeypatch.setenv(ENV_VAR, str(root))
     return root
 
