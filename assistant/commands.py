@@ -109,8 +109,8 @@ def cmd_train(args: argparse.Namespace) -> int:
           f"(smallest: {counts.idxmin()} with {counts.min()}).", file=sys.stderr)
     result = m.train(data.texts, data.labels, name=args.name, sources=args.data)
     folder = save(result.model, args.name)
-    print(f"Held-out split ({len(result.holdout['per_label'])} labels, "
-          f"{result.holdout['rows']} messages never seen in training):")
+    print(f"{result.holdout['method']} ({len(result.holdout['per_label'])} labels, each of "
+          f"the {result.holdout['rows']} messages predicted by a model that never saw it):")
     _print_metrics(result.holdout)
     t = result.model.thresholds
     print(f"needs_review when confidence < {t.min_confidence:.3f} or margin < "

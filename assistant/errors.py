@@ -23,5 +23,10 @@ class OrderError(AssistantError):
     """An order's details cannot be read (bad date, bad number, unknown file)."""
 
 
+class PolicyError(AssistantError):
+    """A seller policy file is missing, is not valid TOML, or holds an unknown or impossible
+    setting."""
+
+
 class TemplateError(AssistantError):
     """A reply template is missing, invalid or cannot be rendered."""

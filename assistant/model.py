@@ -23,15 +23,13 @@ import numpy as np
 import sklearn
 from scipy import sparse
 from scipy.special import expit
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, classification_report, f1_score
-from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.svm import LinearSVC
 
 from .errors import ModelError
 from .language import detect
+from .linear import CalibratedLinearSVC
 from .noise import noisy
 from .normalise import Normaliser
 
@@ -118,8 +116,9 @@ class Thresholds:
     also_ratio: float = 0.4
 
 
-def build_pipeline(*, c: float = 1.0, calibration_folds: int = 5) -> Pipeline:
-    """The default pipeline (features and C chosen by cross-validation; see README)."""
+def build_pipeline(*, c: float = 0.5, folds: int = 3) -> Pipeline:
+    """The default pipeline (features and C chosen by cross-validation; see
+    benchmarks/README.md): normalising, word and character TF-IDF, a calibrated linear SVM."""
     features = FeatureUnion([
         ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
                                  strip_accents="unicode", token_pattern=r"(?u)\b\w+\b",
@@ -127,9 +126,7 @@ def build_pipeline(*, c: float = 1.0, calibration_folds: int = 5) -> Pipeline:
         ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
                                  strip_accents="unicode", min_df=2, dtype=np.float32)),
     ])
-    svm = LinearSVC(C=c, class_weight="balanced", random_state=SEED)
-    folds = StratifiedKFold(n_splits=calibration_folds, shuffle=True, random_state=SEED)
-    clf = CalibratedClassifierCV(svm, method="sigmoid", cv=folds, ensemble=False)
+    clf = CalibratedLinearSVC(C=c, folds=folds, random_state=SEED, n_jobs=1)
     return Pipeline([("normalise", Normaliser()), ("features", features), ("clf", clf)])
 
 
@@ -159,17 +156,11 @@ class Model:
             return self.pipeline.predict_proba(texts)
         # Same numbers as pipeline.predict_proba, in a few array operations: about twice as
         # fast for a single message (no per-class Python loop, less input checking).
-        normaliser, vectorizers, weights, intercept, a, b = self._linear
+        normaliser, vectorizers, weights, intercept, to_proba = self._linear
         if normaliser is not None:
             texts = normaliser.transform(texts)
         x = sparse.hstack([v.transform(texts) for v in vectorizers], format="csr")
-        p = expit(-(a * (x @ weights + intercept) + b))
-        if len(self.labels) == 2:
-            proba = np.column_stack([1.0 - p[:, 0], p[:, 0]])
-        else:
-            total = p.sum(axis=1, keepdims=True)
-            proba = np.divide(p, total, out=np.full_like(p, 1 / len(self.labels)),
-                              where=total != 0)
+        proba = to_proba(np.asarray(x @ weights + intercept))
         proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
         return proba
 
@@ -215,24 +206,34 @@ class Model:
 def _linear_parts(pipeline: Pipeline) -> tuple | None:
     """The arrays of a features + sigmoid-calibrated linear pipeline, or None for any other."""
     steps = pipeline.named_steps
-    try:
-        features, clf = steps["features"], steps["clf"]
-        [calibrated] = clf.calibrated_classifiers_
-    except (KeyError, AttributeError, ValueError):
-        return None
+    features, clf = steps.get("features"), steps.get("clf")
     normaliser = steps.get("normalise")
-    if set(steps) - {"normalise", "features", "clf"} or not isinstance(
-            normaliser, Normaliser | None):
-        return None
-    estimator = calibrated.estimator
-    if (not isinstance(features, FeatureUnion) or features.transformer_weights
-            or calibrated.method != "sigmoid" or not hasattr(estimator, "coef_")
-            or list(estimator.classes_) != list(clf.classes_)):
+    if (set(steps) - {"normalise", "features", "clf"} or not isinstance(
+            normaliser, Normaliser | None) or not isinstance(features, FeatureUnion)
+            or features.transformer_weights):
         return None
     vectorizers = [t for _, t in features.transformer_list]
+    if isinstance(clf, CalibratedLinearSVC):
+        return normaliser, vectorizers, clf.coef_, clf.intercept_, clf.proba_from_decision
+    try:  # a model saved by the first version (CalibratedClassifierCV)
+        [calibrated] = clf.calibrated_classifiers_
+    except (AttributeError, ValueError, TypeError):
+        return None
+    estimator = calibrated.estimator
+    if (calibrated.method != "sigmoid" or not hasattr(estimator, "coef_")
+            or list(estimator.classes_) != list(clf.classes_)):
+        return None
     a = np.array([c.a_ for c in calibrated.calibrators])
     b = np.array([c.b_ for c in calibrated.calibrators])
-    return normaliser, vectorizers, np.asarray(estimator.coef_.T), estimator.intercept_, a, b
+
+    def to_proba(decision: np.ndarray) -> np.ndarray:
+        p = expit(-(a * decision + b))
+        if p.shape[1] == 1:  # one calibrator for two classes
+            return np.column_stack([1.0 - p[:, 0], p[:, 0]])
+        total = p.sum(axis=1, keepdims=True)
+        return np.divide(p, total, out=np.full_like(p, 1 / p.shape[1]), where=total != 0)
+
+    return normaliser, vectorizers, np.asarray(estimator.coef_.T), estimator.intercept_, to_proba
 
 
 @dataclass
@@ -321,9 +322,10 @@ def metrics(truth: Sequence[str], predicted: Sequence[str],
 
 
 def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
-          holdout: float = 0.2, target_precision: float = TARGET_PRECISION,
-          sources: Sequence[str] = (), progress=None) -> TrainResult:
-    """Train on all rows after measuring a held-out split; the split also sets the thresholds.
+          target_precision: float = TARGET_PRECISION, sources: Sequence[str] = (),
+          progress=None) -> TrainResult:
+    """Train on all rows in one pass whose fold models also give every row a cross-validated
+    prediction: the figures reported and the needs-review thresholds come from those.
 
     ``progress``, if given, is called with (fraction, message) as training advances.
     """
@@ -339,26 +341,26 @@ def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
         raise ModelError(f"label {classes[int(counts.argmin())]!r} has {counts.min()} example(s); "
                          "each label needs at least 3 to train and measure")
     start = time.perf_counter()
-    step(0.05, "splitting off held-out rows")
-    x_fit, x_hold, y_fit, y_hold = train_test_split(
-        texts, y, test_size=holdout, stratify=y, random_state=SEED)
-    step(0.15, f"training on {len(x_fit)} rows to measure on {len(x_hold)} held-out rows")
-    folds = int(max(2, min(5, np.unique(y_fit, return_counts=True)[1].min())))
-    probe = build_pipeline(calibration_folds=folds).fit(x_fit, y_fit)
-    proba = probe.predict_proba(x_hold)
-    # Thresholds from noisier copies of the held-out rows: buyers write less tidily than any
+    pipeline = build_pipeline(folds=int(min(3, counts.min())))
+    normaliser, features, clf = (pipeline.named_steps[k] for k in ("normalise", "features",
+                                                                    "clf"))
+    step(0.05, f"reading the words and letters of {len(texts):,} messages")
+    x = features.fit_transform(normaliser.transform(texts))
+    # Noisier copies of every row, scored out of fold too: buyers write less tidily than any
     # training file, and thresholds chosen on clean rows trust the model too much.
-    rough = probe.predict_proba(noisy(list(x_hold), list(y_hold), seed=SEED,
-                                      out_of_scope=OUT_OF_SCOPE))
-    thresholds, threshold_stats = choose_thresholds(rough, y_hold, probe.classes_,
+    rough = features.transform(normaliser.transform(
+        noisy(texts, labels, seed=SEED, out_of_scope=OUT_OF_SCOPE)))
+    step(0.25, f"fitting {clf.folds} fold models and the final one")
+    clf.fit(x, y, extra=rough)
+    step(0.9, "choosing the needs-review thresholds")
+    thresholds, threshold_stats = choose_thresholds(clf.extra_proba_, y, clf.classes_,
                                                     target_precision)
-    threshold_stats["measured_on"] = "noisy copies of the held-out rows (assistant.noise)"
-    probe_model = Model(probe, {"thresholds": asdict(thresholds)})
-    predicted = probe_model.from_proba(x_hold, proba, languages=None)
-    held = metrics(list(y_hold), [p.label for p in predicted], [p.needs_review for p in predicted])
-    step(0.6, f"training the final model on all {len(texts)} rows")
-    folds = int(max(2, min(5, counts.min())))
-    pipeline = build_pipeline(calibration_folds=folds).fit(texts, y)
+    threshold_stats["measured_on"] = ("noisy copies of the training rows, scored out of fold "
+                                      "(assistant.noise)")
+    probe = Model(pipeline, {"thresholds": asdict(thresholds)})
+    predicted = probe.from_proba(texts, clf.oof_proba_, languages=None)
+    held = metrics(labels, [p.label for p in predicted], [p.needs_review for p in predicted])
+    clf.forget_training()
     seconds = time.perf_counter() - start
     card = {
         "name": name,
@@ -371,14 +373,14 @@ def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
         "pipeline_version": PIPELINE_VERSION,
         "thresholds": asdict(thresholds),
         "threshold_selection": threshold_stats,
-        "holdout": {"fraction": holdout, **held},
+        "holdout": {"method": f"{clf.folds}-fold cross-validation", **held},
         "train_seconds": round(seconds, 2),
         "versions": library_versions(),
     }
     step(1.0, "done")
     seen = frozenset(text_key(t) for t in texts)
-    return TrainResult(Model(pipeline, card, seen), held, seconds, list(x_hold),
-                       [str(v) for v in y_hold], [p.label for p in predicted])
+    return TrainResult(Model(pipeline, card, seen), held, seconds, texts, labels,
+                       [p.label for p in predicted])
 
 
 def library_versions() -> dict[str, str]:

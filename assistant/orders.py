@@ -27,7 +27,6 @@ import pandas as pd
 
 from .errors import DataError, OrderError
 
-TRACKING_STATUSES = ("not_found", "in_transit", "delivered", "returned", "customs")
 
 
 @dataclass(frozen=True)
@@ -54,6 +53,13 @@ class Order:
     dispute_opened: date | None = None
     agent_name: str | None = None
     store_name: str | None = None
+    platform: str | None = None
+    request_type: str | None = None
+    supplier_issue: str | None = None
+    return_reason: str | None = None
+    shipping_fee: Decimal | None = None
+    actual_shipping_fee: Decimal | None = None
+    customs_fee: Decimal | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, dayfirst: bool = False) -> Order:
@@ -110,6 +116,15 @@ _ALIASES_TEXT = {
                       " refund request date, dispute start",
     "agent_name": "agent",
     "store_name": "store, shop, shop name, seller, seller name",
+    "platform": "marketplace, sales channel, channel, store platform",
+    "request_type": "after sales type, aftersales type, return type, request type, refund type",
+    "supplier_issue": "supplier status, supplier problem, fulfilment issue, fulfillment issue",
+    "return_reason": "returned reason, reason returned, return cause",
+    "shipping_fee": "shipping paid, shipping cost, postage, postage paid, shipping charge,"
+                    " delivery fee, shipping price",
+    "actual_shipping_fee": "actual shipping cost, used shipping fee, shipping cost used,"
+                           " actual postage",
+    "customs_fee": "customs charge, import tax, import duty, customs paid, vat paid",
 }
 
 
@@ -200,7 +215,8 @@ def parse_bool(value: Any, field: str = "value") -> bool | None:
 
 
 # The values a real order can hold; anything outside is a typo, not arithmetic to attempt.
-_RANGES = {"quantity": (1, 100_000), "promised_days": (1, 365)}
+# A promise of 0 days is read, then shown to the agent as an order problem (delivery.py).
+_RANGES = {"quantity": (1, 100_000), "promised_days": (0, 365)}
 YEARS = (2000, 2099)
 
 
@@ -236,25 +252,61 @@ def _price(value: Any, field: str = "price") -> tuple[Decimal, str | None]:
     return amount, code or symbol
 
 
-_STATUS_ALIASES = {
-    "not_found": "not found, no information, no info, no tracking, pending, info received,"
-                 " label created",
-    "in_transit": "in transit, transit, shipped, on the way, out for delivery, dispatched,"
-                  " picked up, accepted, in transit abroad",
-    "delivered": "delivered, signed, signed for, received",
-    "returned": "returned, returned to sender, return to sender, returning",
-    "customs": "customs, customs hold, held by customs, in customs, customs clearance",
+# The fields that hold one of a few ids, and the words exports use for each id.
+_CHOICE_ALIASES: dict[str, dict[str, str]] = {
+    "tracking_status": {
+        "not_found": "not found, no information, no info, no tracking, pending, info received,"
+                     " label created",
+        "in_transit": "in transit, transit, shipped, on the way, out for delivery, dispatched,"
+                      " picked up, accepted, in transit abroad",
+        "delivered": "delivered, signed, signed for, received",
+        "returned": "returned, returned to sender, return to sender, returning",
+        "customs": "customs, customs hold, held by customs, in customs, customs clearance",
+    },
+    "platform": {
+        "aliexpress": "aliexpress, ali express, ae",
+        "tiktok_shop": "tiktok, tiktok shop, tik tok, tik tok shop, tts",
+        "tmall": "tmall, dsers, tmall dsers, taobao",
+        "shopify": "shopify",
+        "other": "other, own store, own shop, website, web shop, webshop",
+    },
+    "request_type": {
+        "refund_only": "refund only, refund",
+        "return_and_refund": "return and refund, return refund, return",
+        "reshipment": "reshipment, reship, resend, replacement, send missing items",
+        "exchange": "exchange, swap",
+    },
+    "supplier_issue": {
+        "no_stock": "no stock, out of stock, sold out, no stock available",
+        "oversized": "oversized, oversize, too large",
+        "overweight": "overweight, too heavy",
+        "unresponsive": "unresponsive, supplier unresponsive, no response, not responding",
+    },
+    "return_reason": {
+        "wrong_address": "wrong address, bad address, incomplete address, address",
+        "not_collected": "not collected, not picked up, unclaimed, uncollected",
+        "refused": "refused, rejected, refused by recipient",
+        "customs_unpaid": "customs unpaid, unpaid customs, duties not paid, customs not paid",
+        "unknown": "unknown, unclear, other",
+    },
 }
-_STATUSES = {_key(alias): status for status, text in _STATUS_ALIASES.items()
-             for alias in (status, *text.split(","))}
+CHOICES: dict[str, tuple[str, ...]] = {f: tuple(ids) for f, ids in _CHOICE_ALIASES.items()}
+TRACKING_STATUSES = CHOICES["tracking_status"]
+_CHOICE_IDS = {field: {_key(alias): choice for choice, text in ids.items()
+                       for alias in (choice, *text.split(","))}
+               for field, ids in _CHOICE_ALIASES.items()}
 
 
-def _status(value: Any) -> str:
-    status = _STATUSES.get(_key(value))
-    if status is None:
-        raise OrderError(f"tracking_status: {value!r} is not a known status; use one of "
-                         f"{', '.join(TRACKING_STATUSES)}.")
-    return status
+def _choice(value: Any, field: str) -> str:
+    """The id for a word an export uses; a platform it does not know is "other" (any other
+    marketplace or the seller's own store)."""
+    found = _CHOICE_IDS[field].get(_key(value))
+    if found is None and field == "platform":
+        return "other"
+    if found is None:
+        raise OrderError(f"{field}: {value!r} is not a known value; use one of "
+                         f"{', '.join(CHOICES[field])}.")
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -278,6 +330,7 @@ def _country(value: Any) -> str:
 
 
 _DATE_FIELDS = {"order_date", "ship_date", "delivered_date", "dispute_opened"}
+_MONEY_FIELDS = {"price", "shipping_fee", "actual_shipping_fee", "customs_fee"}
 
 
 def _is_blank(value: Any) -> bool:
@@ -299,11 +352,13 @@ def _parse(name: str, value: Any, dayfirst: bool) -> Any:
         return parse_date(value, name, dayfirst=dayfirst)
     if name in {"quantity", "promised_days"}:
         return _int(value, name)
-    parsers = {"price": _price, "domestic": parse_bool}
-    if name in parsers:
-        return parsers[name](value, name)
-    if name == "tracking_status":
-        return _status(value)
+    if name in _MONEY_FIELDS:
+        amount, code = _price(value, name)
+        return (amount, code) if name == "price" else amount
+    if name == "domestic":
+        return parse_bool(value, name)
+    if name in CHOICES:
+        return _choice(value, name)
     if name == "destination_country":
         return _country(value)
     if isinstance(value, float) and value.is_integer():

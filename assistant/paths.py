@@ -8,7 +8,7 @@ The user's own, editable: models, the feedback database and (after ``assistant i
 of the templates, in the data directory ``home()``: ``$ASSISTANT_HOME``; else the project
 folder in a clone; else a per-user folder (``$XDG_DATA_HOME/reply-assistant``, by default
 ``~/.local/share/reply-assistant``). Single paths can be moved with ``$ASSISTANT_MODELS_DIR``,
-``$ASSISTANT_FEEDBACK_DB`` and ``$ASSISTANT_TEMPLATES``.
+``$ASSISTANT_FEEDBACK_DB``, ``$ASSISTANT_PROFILE`` and ``$ASSISTANT_TEMPLATES``.
 
 Every other module asks here; nothing else works out a path from ``__file__``.
 
@@ -75,6 +75,12 @@ def models_dir() -> Path:
 def feedback_db() -> Path:
     """``$ASSISTANT_FEEDBACK_DB``, else ``home()/data/feedback.sqlite3``."""
     return Path(os.environ.get("ASSISTANT_FEEDBACK_DB") or home() / "data" / "feedback.sqlite3")
+
+
+def profile_file() -> Path:
+    """The agent's profile (name, store, default language): ``$ASSISTANT_PROFILE``, else
+    ``home()/data/profile.json``."""
+    return Path(os.environ.get("ASSISTANT_PROFILE") or home() / "data" / "profile.json")
 
 
 def project_root() -> Path:

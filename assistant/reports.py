@@ -136,7 +136,7 @@ def cross_validate(texts: Sequence[str], labels: Sequence[str], folds: int = 5,
     for i, (fit, hold) in enumerate(splitter.split(texts, y)):
         if progress:
             progress(i / folds, f"fold {i + 1} of {folds}")
-        result = m.train([texts[j] for j in fit], list(y[fit]), holdout=0.2)
+        result = m.train([texts[j] for j in fit], list(y[fit]))
         runs.append(m.evaluate(result.model, [texts[j] for j in hold], list(y[hold])))
     summary = {"folds": folds}
     for key in ("accuracy", "macro_f1"):

@@ -28,7 +28,7 @@ LABELS = [lab for lab, texts in CORPUS.items() for _ in texts]
 
 @pytest.fixture(scope="module")
 def tiny():
-    return m.train(TEXTS, LABELS, name="tiny", holdout=0.25)
+    return m.train(TEXTS, LABELS, name="tiny")
 
 
 def test_predict_shape_and_alternatives(tiny):
@@ -85,7 +85,7 @@ def test_low_confidence_needs_review(tiny):
 
 
 def test_training_is_deterministic(tiny):
-    again = m.train(TEXTS, LABELS, name="tiny", holdout=0.25)
+    again = m.train(TEXTS, LABELS, name="tiny")
     probe = ["lost my card", "send money", "balance?"]
     assert (again.model.predict_proba(probe) == tiny.model.predict_proba(probe)).all()
 
@@ -226,7 +226,7 @@ def test_fast_probabilities_equal_the_pipeline(classes):
     keep = [lab for lab in CORPUS][:classes]
     texts = [t for lab in keep for t in CORPUS[lab]]
     labels = [lab for lab in keep for _ in CORPUS[lab]]
-    model = m.train(texts, labels, holdout=0.25).model
+    model = m.train(texts, labels).model
     assert model._linear is not None
     probe = ["lost card", "balance now", "send money", "", "zzz unknown words"]
     assert model.predict_proba(probe) == pytest.approx(model.pipeline.predict_proba(probe),
