@@ -77,6 +77,13 @@ class LabelledData:
     def labels(self) -> list[str]:
         return self.frame["label"].tolist()
 
+    @property
+    def languages(self) -> list[str] | None:
+        """Each message's language when every file had a ``lang`` column, else None."""
+        if "lang" not in self.frame or (self.frame["lang"] == "").any():
+            return None
+        return self.frame["lang"].tolist()
+
 
 def _normalise(name: str) -> str:
     return "".join(ch for ch in str(name).lower() if ch.isalnum())
@@ -270,6 +277,8 @@ def labelled_frame(table: Table, *, text_column: str | None = None,
         "row": frame.index,
         "source": table.path,
         "unit": table.unit,
+        "lang": (frame["lang"].fillna("").astype(str).str.strip() if "lang" in frame.columns
+                 and "lang" not in (text_col, label_col) else ""),
     }).reset_index(drop=True)
     return out
 
@@ -341,7 +350,10 @@ def validated(frame: pd.DataFrame, sources: list[str], warnings: list[str] | Non
     dupes = frame.duplicated(subset=["text", "label"])
     if dupes.any():
         warnings.append(f"dropped {int(dupes.sum())} exact duplicate row(s)")
-    clean = frame.loc[~dupes, ["text", "label"]].reset_index(drop=True)
+    keep = ["text", "label"] + (["lang"] if "lang" in frame and (frame["lang"] != "").any()
+                                else [])
+    clean = frame.loc[~dupes, keep]
+    clean = clean.reset_index(drop=True)
     return LabelledData(clean, sources, warnings)
 
 

@@ -28,14 +28,14 @@ from sklearn.metrics import accuracy_score, classification_report, f1_score
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from .errors import ModelError
-from .language import detect
+from .language import LanguageHead, detect, detect_with
 from .linear import CalibratedLinearSVC
 from .noise import noisy
 from .normalise import Normaliser
 
 SEED = 0
 # Bump when build_pipeline changes, so a default model built by older code is rebuilt.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 # Messages are classified on their first MAX_CHARS characters (a long e-mail's quoted thread
 # adds nothing and costs time); outputs keep the whole text, and predictions say truncated.
 MAX_CHARS = 5000
@@ -134,8 +134,10 @@ class Model:
     """A trained pipeline with its model card (labels, metrics, thresholds, versions)."""
 
     def __init__(self, pipeline: Pipeline, card: dict[str, Any],
-                 seen: frozenset[str] = frozenset()):
+                 seen: frozenset[str] = frozenset(), language_head: LanguageHead | None = None):
         self.pipeline = pipeline
+        # Detects the language from this model's own features (see language.LanguageHead).
+        self.language_head = language_head
         self.card = card
         # Fingerprints of the training messages, to measure the model only on unseen ones.
         self.seen = seen
@@ -151,9 +153,13 @@ class Model:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Class probabilities (columns in ``labels`` order), from each text's first
         ``MAX_CHARS`` characters."""
+        return self._scores(texts)[0]
+
+    def _scores(self, texts: Sequence[str]):
+        """(probabilities, features or None)."""
         texts = [str(t)[:MAX_CHARS] for t in texts]
         if self._linear is None:
-            return self.pipeline.predict_proba(texts)
+            return self.pipeline.predict_proba(texts), None
         # Same numbers as pipeline.predict_proba, in a few array operations: about twice as
         # fast for a single message (no per-class Python loop, less input checking).
         normaliser, vectorizers, weights, intercept, to_proba = self._linear
@@ -162,7 +168,7 @@ class Model:
         x = sparse.hstack([v.transform(texts) for v in vectorizers], format="csr")
         proba = to_proba(np.asarray(x @ weights + intercept))
         proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
-        return proba
+        return proba, x
 
     def predict(self, texts: Sequence[str], *, alternatives: int = 3,
                 languages: str | None = "accurate") -> list[Prediction]:
@@ -172,18 +178,25 @@ class Model:
         texts = [str(t) for t in texts]
         if not texts:
             return []
-        return self.from_proba(texts, self.predict_proba(texts), alternatives=alternatives,
-                               languages=languages)
+        proba, x = self._scores(texts)
+        detected = None
+        if languages:
+            head = self.language_head if x is not None else None
+            detected = detect_with(head, x, texts, fast=languages == "fast")
+        return self.from_proba(texts, proba, alternatives=alternatives, languages=None,
+                               detected=detected)
 
     def has_seen(self, texts: Sequence[str]) -> list[bool]:
         """Whether each message was among this model's training messages."""
         return [text_key(t) in self.seen for t in texts]
 
     def from_proba(self, texts: Sequence[str], proba: np.ndarray, *, alternatives: int = 3,
-                   languages: str | None = "accurate") -> list[Prediction]:
+                   languages: str | None = "accurate",
+                   detected: Sequence[tuple] | None = None) -> list[Prediction]:
         order = np.argsort(-proba, axis=1)[:, : alternatives + 1]
-        detected = (detect(texts, fast=languages == "fast") if languages
-                    else [(None, None)] * len(texts))
+        if detected is None:
+            detected = (detect(texts, fast=languages == "fast") if languages
+                        else [(None, None)] * len(texts))
         out = []
         t = self.thresholds
         for text, row, idx, lang in zip(texts, proba, order, detected, strict=True):
@@ -323,7 +336,7 @@ def metrics(truth: Sequence[str], predicted: Sequence[str],
 
 def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
           target_precision: float = TARGET_PRECISION, sources: Sequence[str] = (),
-          progress=None) -> TrainResult:
+          languages: Sequence[str] | None = None, progress=None) -> TrainResult:
     """Train on all rows in one pass whose fold models also give every row a cross-validated
     prediction: the figures reported and the needs-review thresholds come from those.
 
@@ -359,8 +372,13 @@ def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
                                       "(assistant.noise)")
     probe = Model(pipeline, {"thresholds": asdict(thresholds)})
     predicted = probe.from_proba(texts, clf.oof_proba_, languages=None)
-    held = metrics(labels, [p.label for p in predicted], [p.needs_review for p in predicted])
+    held = {"method": f"{clf.folds}-fold cross-validation",
+            **metrics(labels, [p.label for p in predicted], [p.needs_review for p in predicted])}
     clf.forget_training()
+    head = None
+    if languages is not None and len(set(languages)) > 1:
+        step(0.95, "learning the languages from the same features")
+        head = LanguageHead().fit(x, [str(lang) for lang in languages])
     seconds = time.perf_counter() - start
     card = {
         "name": name,
@@ -373,13 +391,13 @@ def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
         "pipeline_version": PIPELINE_VERSION,
         "thresholds": asdict(thresholds),
         "threshold_selection": threshold_stats,
-        "holdout": {"method": f"{clf.folds}-fold cross-validation", **held},
+        "holdout": held,
         "train_seconds": round(seconds, 2),
         "versions": library_versions(),
     }
     step(1.0, "done")
     seen = frozenset(text_key(t) for t in texts)
-    return TrainResult(Model(pipeline, card, seen), held, seconds, texts, labels,
+    return TrainResult(Model(pipeline, card, seen, head), held, seconds, texts, labels,
                        [p.label for p in predicted])
 
 

@@ -67,7 +67,9 @@ def save(model: m.Model, name: str) -> Path:
     try:
         write_atomic(folder / MODEL_FILE,
                      lambda fh: joblib.dump({"pipeline": model.pipeline, "card": card,
-                                             "seen": model.seen}, fh, compress=3),
+                                             "seen": model.seen,
+                                             "language_head": model.language_head},
+                                            fh, compress=3),
                      make_folder=True)
         write_atomic(folder / CARD_FILE,
                      lambda fh: fh.write(json.dumps(card, indent=2, sort_keys=True).encode()),
@@ -86,7 +88,7 @@ def set_confidence_threshold(name: str, threshold: float, selection: dict[str, A
     model = load(name)
     thresholds = replace(model.thresholds, min_confidence=float(threshold))
     card = {**model.card, "thresholds": asdict(thresholds), "threshold_selection": selection}
-    return save(m.Model(model.pipeline, card, model.seen), name)
+    return save(m.Model(model.pipeline, card, model.seen, model.language_head), name)
 
 
 def _fix(folder: Path) -> str:
@@ -142,7 +144,8 @@ def _load(folder: Path) -> m.Model:
             f"{sklearn.__version__}; {_fix(folder)} (the default model rebuilds itself)")
     try:
         payload = joblib.load(folder / MODEL_FILE)
-        return m.Model(payload["pipeline"], payload["card"], payload.get("seen", frozenset()))
+        return m.Model(payload["pipeline"], payload["card"], payload.get("seen", frozenset()),
+                       payload.get("language_head"))
     except FileNotFoundError:
         raise ModelError(f"{folder / MODEL_FILE} is missing; {_fix(folder)}") from None
     except Exception as exc:  # a truncated or foreign file
@@ -191,7 +194,7 @@ def build_default(*, say: Callable[[str], None] = _say, force: bool = False) -> 
             reason = f"it cannot be loaded ({exc})"
     say(f"Building the default model from {', '.join(p.name for p in paths)} "
         f"({len(data.frame)} messages) because {reason}...")
-    result = m.train(data.texts, data.labels, name=DEFAULT,
+    result = m.train(data.texts, data.labels, name=DEFAULT, languages=data.languages,
                      sources=[_shown(p) for p in paths])
     save(result.model, DEFAULT)
     say(f"Default model ready in {result.seconds:.1f}s (held-out accuracy "
