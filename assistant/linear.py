@@ -6,7 +6,8 @@ more on everything, and nothing of those fold models can be reused. Here the fol
 decision values (each row scored by the model that did not see it) are kept: they fit the
 calibration (Platt's sigmoid per class, as ``CalibratedClassifierCV(method="sigmoid")`` does)
 *and* give the cross-validated predictions that training reports and chooses thresholds on,
-so no second model is fitted for measuring. The one-vs-rest problems are solved in parallel.
+so no second model is fitted for measuring. The final model and the fold models are fitted in
+parallel threads.
 
 >>> import numpy as np
 >>> x = np.array([[0.0, 1.0], [0.1, 0.9], [1.0, 0.0], [0.9, 0.2], [0.2, 1.0], [1.0, 0.1]])
@@ -21,7 +22,6 @@ import numpy as np
 from joblib import Parallel, delayed
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
@@ -29,26 +29,49 @@ from sklearn.utils.validation import check_is_fitted
 
 def _svm(x, y: np.ndarray, c: float, weight, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(n_features, n_classes) weights and intercepts of liblinear's one-vs-rest SVMs."""
-    svm = LinearSVC(C=c, class_weight=weight, random_state=seed).fit(x, y)
+    svm = LinearSVC(C=c, class_weight=weight, random_state=seed, tol=1e-3).fit(x, y)
     if len(svm.classes_) == 2:  # liblinear keeps one vector for two classes
         return (np.column_stack([-svm.coef_[0], svm.coef_[0]]),
                 np.array([-svm.intercept_[0], svm.intercept_[0]]))
     return svm.coef_.T, svm.intercept_
 
 
-def _platt(decision: np.ndarray, target: np.ndarray) -> tuple[float, float]:
-    """(a, b) with P(target | decision) = 1 / (1 + exp(a * decision + b)), fitted with Platt's
-    smoothed targets (as scikit-learn's sigmoid calibration), so that classes the decision
-    values separate perfectly still get probabilities short of 0 and 1."""
-    positives = int(target.sum())
+def _platt(decision: np.ndarray, target: np.ndarray, iterations: int = 100
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Per column k, (a_k, b_k) with P(target | decision) = 1 / (1 + exp(a * decision + b)):
+    Platt's sigmoid with his smoothed targets (so a class the decision values separate
+    perfectly still gets probabilities short of 0 and 1), fitted for every class at once by
+    Newton's method with step halving (Lin, Lin and Weng, 2007)."""
+    positives = target.sum(axis=0)
     negatives = len(target) - positives
-    soft = np.where(target == 1, (positives + 1) / (positives + 2), 1 / (negatives + 2))
-    # A soft-target logistic regression: every row twice, once per side, weighted.
-    both = np.concatenate([decision, decision]).reshape(-1, 1)
-    sides = np.concatenate([np.ones(len(target)), np.zeros(len(target))])
-    fit = LogisticRegression(C=1e6).fit(both, sides, sample_weight=np.concatenate([soft,
-                                                                                   1 - soft]))
-    return -float(fit.coef_[0, 0]), -float(fit.intercept_[0])
+    soft = np.where(target, (positives + 1) / (positives + 2), 1 / (negatives + 2))
+    a = np.zeros(target.shape[1])
+    b = np.log((negatives + 1) / (positives + 1))
+
+    def loss(a, b):
+        z = decision * a + b
+        return (np.logaddexp(0, z) - (1 - soft) * z).sum(axis=0)
+
+    current = loss(a, b)
+    for _ in range(iterations):
+        p = expit(-(decision * a + b))
+        g = soft - p  # dL/dz
+        w = p * (1 - p) + 1e-12
+        grad_a, grad_b = (g * decision).sum(axis=0), g.sum(axis=0)
+        if max(np.abs(grad_a).max(), np.abs(grad_b).max()) < 1e-6:
+            break
+        haa, hab, hbb = (w * decision**2).sum(axis=0), (w * decision).sum(axis=0), w.sum(axis=0)
+        det = haa * hbb - hab**2 + 1e-12
+        step_a, step_b = (hbb * grad_a - hab * grad_b) / det, (haa * grad_b - hab * grad_a) / det
+        size = np.ones_like(a)
+        for _ in range(30):  # halve each class's step until its loss does not grow
+            trial = loss(a - size * step_a, b - size * step_b)
+            worse = trial > current + 1e-12
+            if not worse.any():
+                break
+            size = np.where(worse, size / 2, size)
+        a, b, current = a - size * step_a, b - size * step_b, np.minimum(trial, current)
+    return a, b
 
 
 class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
@@ -56,8 +79,9 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
     out-of-fold decision values.
 
     After ``fit``, ``oof_proba_`` holds each training row's calibrated probabilities from the
-    fold model that did not see it; ``fit(x, y, extra=x2)`` also scores the rows of ``x2``
-    (another view of the same rows, e.g. noisier copies) out of fold into ``extra_proba_``.
+    fold model that did not see it; ``fit(x, y, extra=(rows, x2))`` also scores ``x2``, another
+    view of the training rows ``rows`` (e.g. noisier copies), out of fold into
+    ``extra_proba_``.
     Call :meth:`forget_training` before saving to drop both.
     """
 
@@ -75,24 +99,27 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         args = (self.C, self.class_weight, self.random_state)
         split = StratifiedKFold(self.folds, shuffle=True, random_state=self.random_state)
         folds = list(split.split(np.zeros(len(y)), y))
-        # The fold models and the final one are independent: fitted side by side (liblinear
-        # releases the GIL, so threads use every core without copying the data).
-        jobs = [(rows, y[rows]) for rows, _ in folds] + [(slice(None), y)]
+        # The final model and the fold models are independent: fitted side by side, the
+        # largest first (liblinear releases the GIL, so threads use every core).
         fitted = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(_svm)(x[rows], target, *args) for rows, target in jobs)
+            delayed(_svm)(x[rows], y[rows], *args)
+            for rows in [np.arange(len(y))] + [rows for rows, _ in folds])
         decision = np.zeros((x.shape[0], len(self.classes_)))
-        extra_decision = None if extra is None else np.zeros_like(decision)
-        for (_, held), (weights, intercept) in zip(folds, fitted[:-1], strict=True):
+        extra_rows, extra_x = extra if extra is not None else (np.array([], int), None)
+        extra_decision = np.zeros((len(extra_rows), len(self.classes_)))
+        fold_of = np.zeros(len(y), dtype=int)
+        for number, (_, held) in enumerate(folds):
+            fold_of[held] = number
+        for number, ((_, held), (weights, intercept)) in enumerate(zip(folds, fitted[1:],
+                                                                       strict=True)):
             decision[held] = x[held] @ weights + intercept
-            if extra is not None:
-                extra_decision[held] = extra[held] @ weights + intercept
-        pairs = [_platt(decision[:, k], (y == label).astype(int))
-                 for k, label in enumerate(self.classes_)]
-        self.a_ = np.array([a for a, _ in pairs])
-        self.b_ = np.array([b for _, b in pairs])
-        self.coef_, self.intercept_ = fitted[-1]
+            mine = fold_of[extra_rows] == number
+            if extra_x is not None and mine.any():
+                extra_decision[mine] = extra_x[mine] @ weights + intercept
+        self.a_, self.b_ = _platt(decision, y[:, None] == self.classes_[None, :])
+        self.coef_, self.intercept_ = fitted[0]
         self.oof_proba_ = self.proba_from_decision(decision)
-        self.extra_proba_ = (None if extra_decision is None
+        self.extra_proba_ = (None if extra_x is None
                              else self.proba_from_decision(extra_decision))
         return self
 

@@ -12,6 +12,7 @@ The classifier is a scikit-learn ``Pipeline``: word and character TF-IDF feature
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -35,10 +36,14 @@ from .normalise import Normaliser
 
 SEED = 0
 # Bump when build_pipeline changes, so a default model built by older code is rebuilt.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 # Messages are classified on their first MAX_CHARS characters (a long e-mail's quoted thread
 # adds nothing and costs time); outputs keep the whole text, and predictions say truncated.
 MAX_CHARS = 5000
+# How many noisy copies of training rows the thresholds are chosen on.
+NOISY_SAMPLE = 4000
+# Folds of the out-of-fold predictions that calibrate the model and set its thresholds.
+FOLDS = 2
 # The label for "none of the scenarios": never a second problem.
 OUT_OF_SCOPE = "other"
 # The share of confident predictions that must be right; sets the needs_review thresholds.
@@ -116,7 +121,7 @@ class Thresholds:
     also_ratio: float = 0.4
 
 
-def build_pipeline(*, c: float = 0.5, folds: int = 3) -> Pipeline:
+def build_pipeline(*, c: float = 0.5, folds: int = 3, jobs: int = 1) -> Pipeline:
     """The default pipeline (features and C chosen by cross-validation; see
     benchmarks/README.md): normalising, word and character TF-IDF, a calibrated linear SVM."""
     features = FeatureUnion([
@@ -126,7 +131,7 @@ def build_pipeline(*, c: float = 0.5, folds: int = 3) -> Pipeline:
         ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
                                  strip_accents="unicode", min_df=2, dtype=np.float32)),
     ])
-    clf = CalibratedLinearSVC(C=c, folds=folds, random_state=SEED, n_jobs=1)
+    clf = CalibratedLinearSVC(C=c, folds=folds, random_state=SEED, n_jobs=jobs)
     return Pipeline([("normalise", Normaliser()), ("features", features), ("clf", clf)])
 
 
@@ -354,19 +359,24 @@ def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
         raise ModelError(f"label {classes[int(counts.argmin())]!r} has {counts.min()} example(s); "
                          "each label needs at least 3 to train and measure")
     start = time.perf_counter()
-    pipeline = build_pipeline(folds=int(min(3, counts.min())))
+    folds = int(min(FOLDS, counts.min()))
+    jobs = min(folds + 1, os.cpu_count() or 1)
+    pipeline = build_pipeline(folds=folds, jobs=jobs)
     normaliser, features, clf = (pipeline.named_steps[k] for k in ("normalise", "features",
                                                                     "clf"))
     step(0.05, f"reading the words and letters of {len(texts):,} messages")
     x = features.fit_transform(normaliser.transform(texts))
-    # Noisier copies of every row, scored out of fold too: buyers write less tidily than any
-    # training file, and thresholds chosen on clean rows trust the model too much.
-    rough = features.transform(normaliser.transform(
-        noisy(texts, labels, seed=SEED, out_of_scope=OUT_OF_SCOPE)))
-    step(0.25, f"fitting {clf.folds} fold models and the final one")
-    clf.fit(x, y, extra=rough)
+    # Noisier copies of (a sample of) the rows, scored out of fold too: buyers write less
+    # tidily than any training file, and thresholds chosen on clean rows trust the model
+    # too much.
+    sample = np.random.default_rng(SEED).permutation(len(texts))[:NOISY_SAMPLE]
+    rough = features.transform(normaliser.transform(noisy(
+        [texts[i] for i in sample], [labels[i] for i in sample], seed=SEED,
+        out_of_scope=OUT_OF_SCOPE)))
+    step(0.25, f"fitting the final model and {clf.folds} fold models")
+    clf.fit(x, y, extra=(sample, rough))
     step(0.9, "choosing the needs-review thresholds")
-    thresholds, threshold_stats = choose_thresholds(clf.extra_proba_, y, clf.classes_,
+    thresholds, threshold_stats = choose_thresholds(clf.extra_proba_, y[sample], clf.classes_,
                                                     target_precision)
     threshold_stats["measured_on"] = ("noisy copies of the training rows, scored out of fold "
                                       "(assistant.noise)")

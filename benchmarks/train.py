@@ -1,0 +1,91 @@
+"""Training time: `assistant train` against fastText on Banking77's train split, same run.
+
+    python benchmarks/train.py [--data ../shared/benchmarks] [--rounds 1]
+
+Ours: the whole `assistant train` command (reading, features, fold models, calibration,
+thresholds, saving) on banking77/train.csv, into a temporary models folder, then accuracy on
+banking77/test.csv. fastText (package fasttext-wheel, `pip install -e '.[bench]'`): supervised
+training with 2 threads, character n-grams 2-5, word bigrams, 30 epochs, on the same rows.
+Prints both times, the ratio and both accuracies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "benchmarks"
+
+
+def ours(train: Path, test: Path, folder: Path) -> tuple[float, float]:
+    env = {**os.environ, "ASSISTANT_MODELS_DIR": str(folder / "models")}
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "assistant", "train", str(train), "--name",
+                           "b77", "--label-column", "category"], env=env, capture_output=True,
+                          text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(done.stderr)
+    sys.path.insert(0, str(ROOT))
+    os.environ["ASSISTANT_MODELS_DIR"] = str(folder / "models")
+    from assistant import evaluate, load
+
+    rows = pd.read_csv(test, dtype=str, keep_default_na=False)
+    accuracy = evaluate(load("b77"), rows["text"].tolist(), rows["category"].tolist())
+    return seconds, accuracy["accuracy"]
+
+
+def fasttext(train: Path, test: Path, folder: Path) -> tuple[float, float]:
+    import fasttext as ft
+
+    def line(text: str, label: str) -> str:
+        return f"__label__{label} {' '.join(text.lower().split())}"
+
+    rows = pd.read_csv(train, dtype=str, keep_default_na=False)
+    start = time.perf_counter()
+    path = folder / "ft.txt"
+    path.write_text("\n".join(line(t, c) for t, c in zip(rows["text"], rows["category"],
+                                                         strict=True)) + "\n")
+    model = ft.train_supervised(str(path), epoch=30, lr=0.5, wordNgrams=2, minn=2, maxn=5,
+                                dim=100, thread=2, seed=0, verbose=0)
+    seconds = time.perf_counter() - start
+    held = pd.read_csv(test, dtype=str, keep_default_na=False)
+    predicted = model.predict([" ".join(t.lower().split()) for t in held["text"]])[0]
+    right = sum(p[0].removeprefix("__label__") == c
+                for p, c in zip(predicted, held["category"], strict=True))
+    return seconds, right / len(held)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(DEFAULT_DATA))
+    parser.add_argument("--rounds", type=int, default=1, help="repeat and keep the best time")
+    args = parser.parse_args()
+    train = Path(args.data) / "banking77" / "train.csv"
+    test = Path(args.data) / "banking77" / "test.csv"
+    if not train.exists():
+        sys.exit(f"no Banking77 at {train.parent}; pass --data")
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(args.rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, run in (("assistant train", ours), ("fastText", fasttext)):
+                seconds, accuracy = run(train, test, Path(tmp))
+                if name not in best or seconds < best[name][0]:
+                    best[name] = (seconds, accuracy)
+    print(f"{'Banking77 train split':24} {'seconds':>8} {'test accuracy':>14}")
+    for name, (seconds, accuracy) in best.items():
+        print(f"{name:24} {seconds:8.1f} {accuracy:14.3f}")
+    ratio = best["assistant train"][0] / best["fastText"][0]
+    print(f"time ratio (assistant / fastText): {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
