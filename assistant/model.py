@@ -29,6 +29,7 @@ from sklearn.metrics import accuracy_score, classification_report, f1_score
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from .errors import ModelError
+from .features import CharWordNgrams
 from .language import LanguageHead, detect, detect_with
 from .linear import CalibratedLinearSVC
 from .noise import noisy
@@ -36,7 +37,7 @@ from .normalise import Normaliser
 
 SEED = 0
 # Bump when build_pipeline changes, so a default model built by older code is rebuilt.
-PIPELINE_VERSION = 7
+PIPELINE_VERSION = 8
 # Messages are classified on their first MAX_CHARS characters (a long e-mail's quoted thread
 # adds nothing and costs time); outputs keep the whole text, and predictions say truncated.
 MAX_CHARS = 5000
@@ -129,8 +130,9 @@ def build_pipeline(*, c: float = 0.5, folds: int = 3, jobs: int = 1) -> Pipeline
         ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
                                  strip_accents="unicode", token_pattern=r"(?u)\b\w+\b",
                                  dtype=np.float32)),
-        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                 strip_accents="unicode", min_df=2, dtype=np.float32)),
+        # TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, ...), computed
+        # word by word with a cache of words: the same features, several times faster.
+        ("char", CharWordNgrams(ngram_range=(2, 5), min_df=2)),
     ])
     clf = CalibratedLinearSVC(C=c, folds=folds, random_state=SEED, n_jobs=jobs)
     return Pipeline([("normalise", Normaliser()), ("features", features), ("clf", clf)])

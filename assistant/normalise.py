@@ -28,8 +28,22 @@ _REPEAT = re.compile(r"([^\W\d_])\1{2,}|([!?.,])\2{2,}")
 _SPACE = re.compile(r"[^\S\n]+")
 
 
-def _is_pictograph(ch: str) -> bool:
-    return unicodedata.category(ch) in ("So", "Sk", "Cs", "Co") or ch in "\u200d\ufe0f\ufe0e"
+def _pictograph_class() -> re.Pattern:
+    """One regex character class of every symbol, emoji, modifier and private-use character
+    (Unicode categories So, Sk, Co), plus the joiners and variation selectors of emoji."""
+    wanted = [c for c in range(0x30000) if unicodedata.category(chr(c)) in ("So", "Sk", "Co")]
+    wanted += [0x200D, 0xFE0E, 0xFE0F, *range(0xE0000, 0xE0080)]
+    ranges, start = [], None
+    for c, nxt in zip(sorted(wanted), [*sorted(wanted)[1:], None], strict=True):
+        start = c if start is None else start
+        if nxt != c + 1:
+            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(c))}" if c > start
+                          else re.escape(chr(c)))
+            start = None
+    return re.compile(f"[{''.join(ranges)}]+")
+
+
+_PICTOGRAPH = _pictograph_class()
 
 
 def normalise_text(text: str) -> str:
@@ -38,7 +52,7 @@ def normalise_text(text: str) -> str:
     text = _LINK.sub(" ", text)
     text = _PLACEHOLDER.sub(" ", text)
     text = _HANDLE.sub(" ", text)
-    text = "".join(" " if _is_pictograph(ch) else ch for ch in text)
+    text = _PICTOGRAPH.sub(" ", text)
     text = _DIGITS.sub("0000", text)
     text = _REPEAT.sub(lambda m: (m.group(1) or m.group(2)) * 2, text)
     return _SPACE.sub(" ", text).strip()

@@ -260,3 +260,19 @@ def test_normalising_is_part_of_the_pipeline(tiny):
                              languages=None)
     [b] = tiny.model.predict(["I have lost my card"], languages=None)
     assert a.label == b.label and abs(a.confidence - b.confidence) < 1e-9
+
+
+def test_word_by_word_char_features_equal_scikit_learns():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from assistant.features import CharWordNgrams
+
+    corpus = [t for texts in CORPUS.values() for t in texts] + [
+        "Ünïcödé\u00a0spaces\u3000and ﬁ ligatures", "a", "", "ab  cd", "x" * 40]
+    ref = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                          strip_accents="unicode", min_df=1, dtype=np.float32).fit(corpus)
+    ours = CharWordNgrams(ngram_range=(2, 5), min_df=1).fit(corpus)
+    probe = [*corpus, "unseen wörds here", "lost card lost card"]
+    assert ours.vocabulary_ == ref.vocabulary_
+    assert abs(ours.transform(probe) - ref.transform(probe)).max() == 0
+    assert abs(ours.transform(probe) - ref.transform(probe)).max() == 0  # warm cache too
