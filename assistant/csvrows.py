@@ -10,7 +10,7 @@ line is reported and parsing starts again on the line after it.
 
 >>> import io
 >>> header, result = parse(io.StringIO('text,label\\n"ok",a\\n"broken,b\\nfine,c\\n'), ",")
->>> [(r.line, r.fields) for r in result.records]
+>>> list(zip(result.lines, result.rows))
 [(2, ['ok', 'a']), (4, ['fine', 'c'])]
 >>> [(b.line, b.reason.split(';')[0]) for b in result.bad]
 [(3, 'a double quote opens a cell that never closes')]
@@ -19,6 +19,7 @@ line is reported and parsing starts again on the line after it.
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -31,12 +32,6 @@ csv.field_size_limit(MAX_CELL)
 
 
 @dataclass(frozen=True)
-class Record:
-    line: int
-    fields: list[str]
-
-
-@dataclass(frozen=True)
 class BadRow:
     line: int
     reason: str
@@ -44,15 +39,13 @@ class BadRow:
 
 @dataclass
 class Parsed:
-    """A chunk of records, the malformed rows met while reading it, and blank lines."""
+    """A chunk of records (``rows``, and the physical line each starts on in ``lines``), the
+    malformed rows met while reading it, and the number of blank lines."""
 
-    records: list[Record] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
     bad: list[BadRow] = field(default_factory=list)
     blank: int = 0
-
-
-class _Runaway(Exception):
-    pass
 
 
 def physical_lines(handle: TextIO, block: int = 1 << 20) -> Iterator[str]:
@@ -65,59 +58,64 @@ def physical_lines(handle: TextIO, block: int = 1 << 20) -> Iterator[str]:
         rest += chunk
         pieces = rest.split(sep)
         rest = pieces.pop()
-        for piece in pieces:
-            yield piece + sep
+        yield from (piece + sep for piece in pieces)
     if rest:
         yield rest
 
 
-class _Feed:
-    """Hands lines to csv.reader, numbering them and remembering the current record's lines
-    so they can be given back after a malformed record."""
-
-    def __init__(self, lines: Iterator[str]):
-        self.lines = lines
-        self.next_number = 1
-        self.returned: list[tuple[str, int]] = []
-        self.taken: list[tuple[str, int]] = []
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        if self.returned:
-            text, number = self.returned.pop()
-        else:
-            text, number = next(self.lines), self.next_number
-            self.next_number += 1
-        self.taken.append((text, number))
-        if len(self.taken) > MAX_RECORD_LINES:
-            raise _Runaway
-        return text
-
-    def give_back_all_but_first(self) -> int:
-        first = self.taken[0][1]
-        self.returned.extend(reversed(self.taken[1:]))
-        self.taken = []
-        return first
-
-
-def _reason(exc: Exception, delimiter: str) -> str:
+def _reason(exc: Exception | None, delimiter: str) -> str:
     text = str(exc)
-    if isinstance(exc, _Runaway):
+    if exc is None:
         return (f"a quoted cell runs on for more than {MAX_RECORD_LINES:,} lines; close the "
                 "double quote that opens it, or remove it")
     if "field larger than field limit" in text:
         return (f"a cell is longer than {MAX_CELL:,} characters (or a double quote opens a cell "
                 "that never closes); shorten the cell or close the quote")
     if "unexpected end of data" in text:
-        return ("a double quote opens a cell that never closes; close the quote or remove it")
+        return "a double quote opens a cell that never closes; close the quote or remove it"
     if "expected after" in text:
         return (f"a double quote ends a cell but is followed by more text; write a quote inside "
                 f"a cell as two quotes (\"\"), and quote cells that contain {delimiter!r}")
     if "new-line character seen in unquoted field" in text:
         return "a line break (carriage return) inside a cell that is not quoted; quote the cell"
     return f"unreadable row ({text})"
+
+
+class _Lines:
+    """Physical lines for csv.reader, numbered by the reader itself (``line_num``), with a
+    lagging copy (itertools.tee, in C) so that the lines of a malformed record can be read
+    again from the one after its first."""
+
+    def __init__(self, handle: TextIO, delimiter: str):
+        self.dialect = {"delimiter": delimiter, "strict": True}
+        self.ahead, self.behind = itertools.tee(physical_lines(handle))
+        self.reader = csv.reader(self.ahead, **self.dialect)
+        self.base = 0      # physical lines before the current reader's first one
+        self.behind_at = 0  # physical lines the lagging copy has passed
+        self.done = 0      # physical lines of the records read so far
+
+    def record(self):
+        """(first line, number of lines, fields) of the next record; raises StopIteration at
+        the end and csv.Error (with ``first`` set) for a malformed record."""
+        fields = next(self.reader)
+        now = self.base + self.reader.line_num
+        first, span = self.done + 1, now - self.done
+        self.done = now
+        return first, span, fields
+
+    def restart_after(self, first: int) -> None:
+        """Read again from the line after ``first`` (a malformed record's first line)."""
+        for _ in itertools.islice(self.behind, first - self.behind_at):
+            pass
+        self.behind_at = self.base = self.done = first
+        self.ahead, self.behind = itertools.tee(self.behind)
+        self.reader = csv.reader(self.ahead, **self.dialect)
+
+    def catch_up(self) -> None:
+        """Let the lagging copy drop the lines of the records already read."""
+        for _ in itertools.islice(self.behind, self.done - self.behind_at):
+            pass
+        self.behind_at = self.done
 
 
 def parse(handle: TextIO, delimiter: str, *, path: str = "") -> tuple[list[str], Parsed]:
@@ -133,14 +131,12 @@ def parse_chunks(handle: TextIO, *, delimiter: str, path: str = "", chunk_rows: 
     Raises DataError when the header is missing, empty or names a column twice.
     """
     where = path or "the input"
-    feed = _Feed(physical_lines(handle))
-    dialect = {"delimiter": delimiter, "strict": True}
-    reader = csv.reader(feed, **dialect)
+    lines = _Lines(handle, delimiter)
     try:
-        header = next(reader)
+        _, _, header = lines.record()
     except StopIteration:
         raise DataError(f"{where} is empty; give a file with a header row") from None
-    except (csv.Error, _Runaway) as exc:
+    except csv.Error as exc:
         raise DataError(f"{where}: the header row is not readable: "
                         f"{_reason(exc, delimiter)}") from None
     header = [h.strip() for h in header]
@@ -151,34 +147,32 @@ def parse_chunks(handle: TextIO, *, delimiter: str, path: str = "", chunk_rows: 
     width = len(header)
 
     def chunks() -> Iterator[Parsed]:
-        nonlocal reader
         out = Parsed()
         while True:
-            feed.taken = []
+            first = lines.done + 1
             try:
-                fields = next(reader)
+                first, span, fields = lines.record()
             except StopIteration:
                 break
-            except (csv.Error, _Runaway) as exc:
-                if not feed.taken:  # pragma: no cover - the reader always takes a line first
-                    break
-                out.bad.append(BadRow(feed.give_back_all_but_first(), _reason(exc, delimiter)))
-                reader = csv.reader(feed, **dialect)
+            except csv.Error as exc:
+                out.bad.append(BadRow(first, _reason(exc, delimiter)))
+                lines.restart_after(first)
                 continue
-            line = feed.taken[0][1]
             if not fields or (len(fields) == 1 and not fields[0].strip() and width > 1):
-                out.blank += 1
+                out.blank += span
                 continue
-            if len(fields) != width:
-                if len(feed.taken) > 1:  # a quote that opened too early: read those lines again
-                    feed.give_back_all_but_first()
-                    reader = csv.reader(feed, **dialect)
+            if len(fields) != width or span > MAX_RECORD_LINES:
+                if span > 1:  # a quote that opened too early: read those lines again
+                    lines.restart_after(first)
                 hint = (f"; quote cells that contain {delimiter!r}" if len(fields) > width
                         else "")
-                out.bad.append(BadRow(line, f"expected {width} fields, saw {len(fields)}{hint}"))
+                out.bad.append(BadRow(first, _reason(None, delimiter) if len(fields) == width
+                                      else f"expected {width} fields, saw {len(fields)}{hint}"))
                 continue
-            out.records.append(Record(line, fields))
-            if chunk_rows and len(out.records) >= chunk_rows:
+            out.rows.append(fields)
+            out.lines.append(first)
+            if chunk_rows and len(out.rows) >= chunk_rows:
+                lines.catch_up()
                 yield out
                 out = Parsed()
         yield out

@@ -10,6 +10,7 @@ problems are reported with the spreadsheet row number (the header is row 1) and 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -127,6 +128,33 @@ def bom_encoding(raw: bytes) -> str | None:
     return next((enc for bom, enc in _BOMS if raw.startswith(bom)), None)
 
 
+def utf16_without_bom(raw: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` for UTF-16 text without a byte-order mark (mostly
+    ASCII characters, so every other byte is zero), else None."""
+    sample = raw[:8192]
+    half = len(sample) // 2
+    if half < 2:
+        return None
+    zeros_even, zeros_odd = sample[0:2 * half:2].count(0), sample[1:2 * half:2].count(0)
+    if zeros_odd > 0.4 * half and zeros_even < 0.05 * half:
+        return "utf-16-le"
+    if zeros_even > 0.4 * half and zeros_odd < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def utf16_order(raw: bytes, encoding: str) -> str:
+    """``encoding``, or for ``utf-16`` asked of a file without a byte-order mark the byte
+    order its bytes show (Python would assume little-endian)."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
+    if name == "utf-16" and not bom_encoding(raw):
+        return utf16_without_bom(raw) or encoding
+    return encoding
+
+
 def refuse_binary(raw: bytes, path: str) -> None:
     """A clear error for a file that is not text at all (an image, an archive...)."""
     what = next((name for magic, name in _MAGIC if raw.startswith(magic)), None)
@@ -143,8 +171,8 @@ def decode(raw: bytes, encoding: str | None = None, *, path: str = "") -> tuple[
     where = path or "the input"
     if encoding:
         try:
-            return raw.decode(encoding), encoding, []
-        except (UnicodeDecodeError, LookupError) as exc:
+            return raw.decode(utf16_order(raw, encoding)), encoding, []
+        except (UnicodeError, LookupError) as exc:
             raise DataError(f"{where} cannot be read as {encoding}: {exc}") from None
     if bom := bom_encoding(raw):
         try:
@@ -152,6 +180,11 @@ def decode(raw: bytes, encoding: str | None = None, *, path: str = "") -> tuple[
         except UnicodeDecodeError as exc:
             raise DataError(f"{where} starts like {bom} but is not ({exc.reason}); pass "
                             "--encoding") from None
+    if guess := utf16_without_bom(raw):
+        try:
+            return raw.decode(guess), guess, []
+        except UnicodeDecodeError:
+            pass
     refuse_binary(raw, where)
     try:
         return raw.decode("utf-8"), "utf-8", []
@@ -191,8 +224,8 @@ def csv_chunks(handle, *, delimiter: str, chunk_rows: int = 0, path: str = ""
     """
     header, chunks = parse_chunks(handle, delimiter=delimiter, path=path, chunk_rows=chunk_rows)
     for chunk in chunks:
-        frame = pd.DataFrame([r.fields for r in chunk.records], columns=header, dtype=object,
-                             index=pd.Index([r.line for r in chunk.records], name="line"))
+        frame = pd.DataFrame(chunk.rows, columns=header, dtype=object,
+                             index=pd.Index(chunk.lines, name="line"))
         yield frame, [(b.line, b.reason) for b in chunk.bad]
 
 
@@ -228,7 +261,8 @@ def read_table(source: str | os.PathLike | bytes, *, name: str | None = None,
             return _numbered(Table(frame, label, "binary", unit="row"), 2)
         if suffix in (".jsonl", ".ndjson"):
             text, enc, notes = decode(raw, encoding, path=label)
-            lines = [n for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+            # Numbered as a text editor shows them, and as pandas splits them: on "\n" only.
+            lines = [n for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
             frame = pd.read_json(io.StringIO(text), lines=True, dtype=False)
             frame.index = pd.Index(lines[: len(frame)], name="line")
             return Table(frame, label, enc, notes)
