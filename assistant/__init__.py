@@ -6,6 +6,7 @@
 """
 
 from .assist import Draft, draft, order_from_message, respond
+from .conversations import Conversation, Conversations, read_conversations
 from .dataset import read_labelled, read_table
 from .delivery import facts
 from .errors import (
@@ -14,6 +15,7 @@ from .errors import (
     ModelError,
     ModelVersionError,
     OrderError,
+    PolicyError,
     TemplateError,
 )
 from .model import Model, Prediction, evaluate, train
@@ -22,13 +24,19 @@ from .policy import Decision, decide
 from .registry import get_model, load, save
 from .replies import Reply, check_templates, render
 from .scenarios import LABELS, SCENARIOS, SELLER_MESSAGES
+from .settings import Settings
+from .settings import load as load_policy
+from .threads import Turn, current_request, split_thread
 
 __all__ = [
     "LABELS", "SCENARIOS", "SELLER_MESSAGES",
     "AssistantError", "DataError", "ModelError", "ModelVersionError", "OrderError",
-    "TemplateError",
-    "Decision", "Draft", "Model", "Order", "Prediction", "Reply",
-    "check_templates", "decide", "draft", "evaluate", "extract_ids", "facts", "find_order",
-    "get_model", "load", "order_from_message", "read_labelled", "read_orders", "read_table",
-    "render", "respond", "save", "train",
+    "PolicyError", "TemplateError",
+    "Conversation", "Conversations", "Decision", "Draft", "Model", "Order", "Prediction",
+    "Reply", "Settings", "Turn",
+    "check_templates", "current_request", "decide", "draft", "evaluate", "extract_ids", "facts",
+    "find_order", "get_model", "load", "load_policy", "order_from_message",
+    "read_conversations",
+    "read_labelled", "read_orders", "read_table", "render", "respond", "save", "split_thread",
+    "train",
 ]

@@ -2,8 +2,8 @@
 
 >>> from assistant import draft, get_model
 >>> result = draft("tracking says delivered but I have nothing", model=get_model())
->>> result.decision.action
-'check_with_neighbours_and_post_office'
+>>> result.decision.action      # no order facts say delivered: look the tracking up first
+'check_tracking'
 >>> result.reply.missing_fields
 ('agent_name', 'store_name')
 """
@@ -19,7 +19,8 @@ from .language import SERVED
 from .model import Model, Prediction
 from .orders import Order, extract_ids
 from .policy import Decision, decide
-from .replies import DEFAULT_LANG, Reply, render
+from .replies import DEFAULT_LANG, Reply, locale_for, render
+from .settings import Settings
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,12 @@ class Draft:
             "label": self.label,
             "predicted_label": self.prediction.label,
             "decision": {"action": d.action, "title": d.title, "reason": d.reason,
-                         "rule": d.rule, "template": d.template,
-                         "deadlines": {k: v.isoformat() for k, v in d.deadlines.items()}},
+                         "rule": d.rule, "case_rule": d.case_rule, "template": d.template,
+                         "deadlines": {k: v.isoformat() for k, v in d.deadlines.items()},
+                         "amounts": d.amount_texts(locale_for(self.reply.lang)),
+                         "options": [{"action": o.action, "title": o.title,
+                                      "reason": o.reason} for o in d.options],
+                         "settings": list(d.settings), "policy": d.policy},
             "template": self.reply.template,
             "reply": self.reply.text,
             "reply_language": self.reply.lang,
@@ -70,15 +75,20 @@ def order_from_message(message: str, order: Order | None = None) -> Order:
 def respond(prediction: Prediction, order: Order | None = None, *, label: str | None = None,
             lang: str | None = None, agent_name: str | None = None,
             store_name: str | None = None, today: date | None = None,
-            english: bool = True) -> Draft:
+            english: bool = True, history: Any = None,
+            settings: Settings | None = None) -> Draft:
     """Decide and draft for a prediction already made (batch calls this per row).
 
     ``english`` also renders the English version of a reply in another language (for an
-    agent who does not read it); batch runs turn it off.
+    agent who does not read it); batch runs turn it off. ``history`` is the order's case so
+    far (``FeedbackStore.history``), so the decision follows on from the last step taken.
+    ``settings`` is the seller's policy (default: the policy file in effect); the message
+    itself tells the decision whether the photos asked for were sent.
     """
     order = order_from_message(prediction.text, order)
     chosen = label or prediction.label
-    decision = decide(chosen, order, today=today)
+    decision = decide(chosen, order, today=today, history=history, settings=settings,
+                      message=prediction.text)
     reply_lang = lang or buyer_language(prediction) or DEFAULT_LANG
     options = {"agent_name": agent_name, "store_name": store_name, "today": today}
     reply = render(decision.template, order, decision, lang=reply_lang, **options)
@@ -99,12 +109,14 @@ def buyer_language(prediction: Prediction) -> str | None:
 
 def draft(message: str, *, model: Model, order: Order | None = None, label: str | None = None,
           lang: str | None = None, agent_name: str | None = None, store_name: str | None = None,
-          today: date | None = None) -> Draft:
+          today: date | None = None, history: Any = None,
+          settings: Settings | None = None) -> Draft:
     """Classify ``message`` and draft the reply: the whole chain for one message.
 
     ``label`` overrides the predicted scenario; ``lang`` forces the reply's language (default:
-    the buyer's language when templates exist for it, else English).
+    the buyer's language when templates exist for it, else English); ``history`` is the
+    order's case so far (see :func:`respond`); ``settings`` the seller's policy.
     """
     [prediction] = model.predict([message])
     return respond(prediction, order, label=label, lang=lang, agent_name=agent_name,
-                   store_name=store_name, today=today)
+                   store_name=store_name, today=today, history=history, settings=settings)

@@ -133,7 +133,8 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
 
 
 def neutralise_formulas(frame):
-    """Prefix text cells a spreadsheet would run as a formula with an apostrophe."""
+    """Prefix text cells (and column names) a spreadsheet would run as a formula with an
+    apostrophe."""
     import pandas as pd
 
     out = frame.copy()
@@ -145,6 +146,8 @@ def neutralise_formulas(frame):
                     & values.map(lambda v: isinstance(v, str)))
             if mask.any():
                 out[col] = values.astype(object).where(~mask, "'" + text)
+    out.columns = [f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_START) else c
+                   for c in out.columns]
     return out
 
 

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from .errors import DataError, OrderError
 from .exports import CHUNK_ROWS, AtomicOutput, count_rows, expand_inputs, read_chunks
 from .model import Model, Prediction
 from .orders import Order, canonical_columns, order_key
+from .settings import Settings
 
 __all__ = ["BatchSummary", "Classifier", "classify_frame", "expand_inputs",
            "neutralise_formulas", "reply_columns", "run_batch"]
@@ -118,7 +120,11 @@ class Classifier:
     def __init__(self, model: Model, jobs: int | None = None):
         global _WORKER_MODEL
         self.model = model
-        self.jobs = max(1, jobs or os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+        if jobs is not None and not 1 <= jobs <= 4 * cores:
+            raise DataError(f"--jobs {jobs}: give 1 to {4 * cores} processes (this machine has "
+                            f"{cores} cores; each process holds a copy of the model)")
+        self.jobs = jobs or cores
         self.cache: dict[str, tuple] = {}
         self.classified = 0  # distinct messages sent to the model
         self.pool = None
@@ -188,32 +194,45 @@ def classify_frame(frame: pd.DataFrame, model: Model, *, text_column: str | None
     return pd.concat([renamed, results], axis=1)
 
 
+def draft_row(record: dict, text: str, result_row, *, mapping: dict[str, str] | None = None,
+              orders: dict[str, Order] | None = None, lang: str | None = None, today=None,
+              agent_name: str | None = None, store_name: str | None = None,
+              order_text: str | None = None, settings: Settings | None = None) -> tuple:
+    """The ``REPLY_COLUMNS`` values for one message: its order from the record's columns
+    (export aliases; ``mapping`` is their canonical_columns), else ``orders`` joined on the
+    order number (the record's, else the one in ``order_text``, by default the message),
+    then decided (under the seller's policy ``settings``, default the one in effect) and
+    drafted."""
+    mapping = canonical_columns(record) if mapping is None else mapping
+    problem = ""
+    fields = {mapping[c]: v for c, v in record.items() if c in mapping and v != ""}
+    try:
+        order = Order.from_dict(fields)
+    except OrderError as exc:
+        order, problem = Order(), str(exc)
+    order = order_from_message(text if order_text is None else order_text, order)
+    if orders is not None and order.order_id:
+        order = orders.get(order_key(order.order_id), order)
+    prediction = Prediction.from_row(text, result_row)
+    result = respond(prediction, order, lang=lang, today=today, agent_name=agent_name,
+                     store_name=store_name, english=False, settings=settings)
+    return (result.decision.action, result.reply.text, result.reply.lang,
+            ",".join(result.reply.missing_fields), problem)
+
+
 def reply_columns(*, orders: dict[str, Order] | None = None, lang: str | None = None,
-                  today=None, agent_name: str | None = None, store_name: str | None = None):
+                  today=None, agent_name: str | None = None, store_name: str | None = None,
+                  settings: Settings | None = None):
     """An ``extra`` callback for run_batch: the decision's action and the drafted reply per
-    row, with order fields from the row's own columns (export aliases) or from ``orders``
-    (order key -> Order), joined on the order number (the row's, else the message's)."""
+    row (see :func:`draft_row`), under the seller's policy ``settings``."""
 
     def extra(frame: pd.DataFrame, results: pd.DataFrame, column: str) -> pd.DataFrame:
         mapping = canonical_columns(frame.columns)
-        rows = []
-        for record, res in zip(frame.to_dict("records"), results.itertuples(index=False),
-                               strict=True):
-            problem = ""
-            fields = {mapping[c]: v for c, v in record.items() if c in mapping and v != ""}
-            try:
-                order = Order.from_dict(fields)
-            except OrderError as exc:
-                order, problem = Order(), str(exc)
-            text = "" if record[column] is None else str(record[column])
-            order = order_from_message(text, order)
-            if orders is not None and order.order_id:
-                order = orders.get(order_key(order.order_id), order)
-            prediction = Prediction.from_row(text, res)
-            result = respond(prediction, order, lang=lang, today=today, agent_name=agent_name,
-                             store_name=store_name, english=False)
-            rows.append((result.decision.action, result.reply.text, result.reply.lang,
-                         ",".join(result.reply.missing_fields), problem))
+        rows = [draft_row(record, "" if record[column] is None else str(record[column]), res,
+                          mapping=mapping, orders=orders, lang=lang, today=today,
+                          agent_name=agent_name, store_name=store_name, settings=settings)
+                for record, res in zip(frame.to_dict("records"),
+                                       results.itertuples(index=False), strict=True)]
         return pd.DataFrame(rows, columns=list(REPLY_COLUMNS))
 
     return extra
@@ -237,6 +256,10 @@ def run_batch(inputs: Sequence[str], output: str, *, model: Model, text_column: 
     files = expand_inputs(inputs)
     summary = BatchSummary(output=str(output))
     notes = notes if notes is not None else []
+    skipped_list = Path(f"{output}.skipped.csv")
+    if skipped_list.is_dir():
+        raise DataError(f"cannot list skipped rows in {skipped_list}: it is a folder; move it "
+                        "or choose another output name")
     out = AtomicOutput(output, inputs=files)
     bar = None
     start = time.perf_counter()
@@ -278,9 +301,11 @@ def run_batch(inputs: Sequence[str], output: str, *, model: Model, text_column: 
             bar.close()
     summary.seconds = time.perf_counter() - start
     if summary.skipped:
-        summary.skipped_file = f"{output}.skipped.csv"
+        summary.skipped_file = str(skipped_list)
         write_csv_atomic(pd.DataFrame(summary.skipped, columns=["file", "line", "reason"]),
                          summary.skipped_file)
+    else:  # a list left by an earlier run would describe rows this output does not lack
+        skipped_list.unlink(missing_ok=True)
     return summary
 
 

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from . import commands as c
+from .commands import printable
 from .errors import AssistantError
 
 
@@ -47,6 +48,39 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
                         "only use a folder whose model you made")
 
 
+def _policy_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policy", metavar="FILE", help="the seller's policy file (default: "
+                        "$ASSISTANT_POLICY, else policy.toml in the data directory, else the "
+                        "shipped data/policy.toml; see `assistant policy show`)")
+
+
+def _conversation_options(parser: argparse.ArgumentParser, *, labels: bool = True) -> None:
+    """How to read conversation exports (one row per message, or nested JSON)."""
+    parser.add_argument("--conversations", action="store_true", default=None,
+                        help="the inputs are conversation exports (default: detected by "
+                        "their columns: a conversation id and who wrote each message)")
+    if labels:
+        parser.add_argument("--examples", choices=("first_answer", "all_buyer"),
+                            default="first_answer", help="a labelled conversation's example: "
+                            "the buyer's messages up to the seller's first answer (default) "
+                            "or all the buyer's messages")
+        parser.add_argument("--labels", metavar="FILE", help="conversation labels in a "
+                            "separate file (conversation id and label or tags), joined on the id")
+        parser.add_argument("--label-map", metavar="FILE", help="CSV tag,label mapping the "
+                            "helpdesk's tags to labels (an empty label ignores a tag)")
+        parser.add_argument("--tags-column", help="the column of tags (default: tags, labels…)")
+    parser.add_argument("--conversation-column", help="the conversation id column (default: "
+                        "conversation_id, ticket_id, thread_id, case_id, chat_id…)")
+    parser.add_argument("--role-column", help="the column saying who wrote each message "
+                        "(default: role, direction, message_type, from_agent, incoming, "
+                        "sender_type…)")
+    parser.add_argument("--buyer-values", metavar="A,B", help="the role column's values that "
+                        "mean the buyer, comma-separated; every other value is the seller")
+    parser.add_argument("--time-column", help="the message time column (default: created_at, "
+                        "timestamp, date, sent…)")
+    parser.add_argument("--dayfirst", action="store_true", help="read 02/03/2026 as 2 March")
+
+
 # ---------------------------------------------------------------- the parser
 
 
@@ -74,9 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     _model_options(p)
     p.add_argument("--json", action="store_true", help="one JSON object per message")
 
-    p = _command(sub, "train", "Train a model on labelled CSV/TSV files and save it.",
+    p = _command(sub, "train", "Train a model on labelled files and conversation exports (one "
+                 "example per labelled conversation) and save it.",
                  "assistant train data/train.csv my_labels.csv --name shop2", c.cmd_train)
-    p.add_argument("data", nargs="+", help="labelled files (a text and a label column)")
+    p.add_argument("data", nargs="+", help="labelled files (a text and a label column) or "
+                   "conversation exports (detected by their columns)")
     p.add_argument("--name", default="custom", help="the model's name under models/ "
                    "(default: custom)")
     p.add_argument("--min-examples", type=int, default=5, help="fewest examples a label needs "
@@ -84,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--activate", action="store_true", help="make it the active model after "
                    "saving")
     _data_options(p)
+    _conversation_options(p)
 
     p = _command(sub, "evaluate", "Measure a model on a labelled file, or cross-validate the "
                  "pipeline on it with --folds.",
@@ -102,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "suggested confidence threshold into the model (not for the default model, "
                    "which is rebuilt from the shipped data)")
     _data_options(p)
+    _conversation_options(p)
 
     p = _command(sub, "compare", "Compare two models on the same labelled rows.",
                  "assistant compare default shop2 data/test.csv", c.cmd_compare)
@@ -115,7 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(sub, "reply", "Recommend an action and draft the reply to a buyer message.",
                  "assistant reply \"tracking says delivered but I have nothing\" --order "
                  "order.json --agent Mia --store \"Harbour Lane\"", c.cmd_reply)
-    p.add_argument("text", help="the buyer's message")
+    p.add_argument("text", nargs="?", help="the buyer's message (or give --thread)")
+    p.add_argument("--thread", metavar="FILE", help="a whole pasted thread (Buyer: / Seller: "
+                   "lines, names and times…; - reads stdin): the turns are shown and the draft "
+                   "answers the buyer's latest messages")
     p.add_argument("--order", metavar="FILE.json", help="the order's details (canonical names)")
     p.add_argument("--orders", metavar="CSV", help="an orders export; pick a row with --order-id")
     p.add_argument("--order-id", help="the order number to find in --orders")
@@ -126,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--agent", help="the agent's name for the sign-off")
     p.add_argument("--store", help="the store's name for the sign-off")
     p.add_argument("--today", help="the date to count days from (default: today)")
+    _policy_option(p)
     _model_options(p)
     p.add_argument("--json", action="store_true", help="print everything as JSON")
 
@@ -139,6 +181,20 @@ def build_parser() -> argparse.ArgumentParser:
                  c.cmd_templates_check)
     p.add_argument("--model", help="check the labels of this model too (default: the "
                    "default label set)")
+
+    policy = sub.add_parser("policy", help="Check and show the seller's policy file.",
+                            description="Check and show the seller's policy file.\n\nExample:"
+                            "\n  assistant policy check my_policy.toml",
+                            formatter_class=Formatter)
+    psub = policy.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
+    p = _command(psub, "check", "Check a policy file: unknown keys, wrong types and impossible "
+                 "values, each with its line. Exit code 1 when there are problems.",
+                 "assistant policy check my_policy.toml", c.cmd_policy_check)
+    p.add_argument("file", nargs="?", help="the policy file (default: the one in effect)")
+    p = _command(psub, "show", "Show the policy in effect: its settings and the rules in the "
+                 "order they are checked, with their conditions and the settings they read.",
+                 "assistant policy show --policy my_policy.toml", c.cmd_policy_show)
+    _policy_option(p)
 
     p = _command(sub, "batch", "Classify a whole export (CSV, TSV, JSONL, Parquet; files, a "
                  "folder or a glob; - for CSV on stdin) into a new file.",
@@ -163,11 +219,18 @@ def build_parser() -> argparse.ArgumentParser:
                    "buyer's)")
     p.add_argument("--agent", help="with --with-replies: the agent's name for the sign-off")
     p.add_argument("--store", help="with --with-replies: the store's name for the sign-off")
+    _policy_option(p)
     p.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="local (default: streamed, all cores) or dask (partitioned inputs; "
                    "OUTPUT is a folder of Parquet parts, or CSV parts if it ends in .csv)")
     p.add_argument("--scheduler", help="with --engine dask: a scheduler address such as "
                    "tcp://10.0.0.5:8786 (default: start a local cluster)")
+    _conversation_options(p, labels=False)
+    p.epilog = ("With --conversations: one row per conversation (conversation_id, turns, "
+                "last_buyer_message, label, confidence, needs_review, also_label, answered, "
+                "waiting_since), classified on the buyer's current request; --with-replies "
+                "drafts the next reply for those waiting for an answer.\n  assistant batch "
+                "tickets.csv -o triage.csv --conversations --with-replies")
 
     data = sub.add_parser("data", help="Check, split and convert labelled data.",
                           description="Check, split and convert labelled data.\n\nExample:\n"
@@ -176,10 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(dsub, "validate", "Report every problem in labelled files, with rows. Exit "
                  "code 1 on errors (3 on warnings with --strict), for CI.",
                  "assistant data validate my_labels.csv --strict", c.cmd_data_validate)
-    p.add_argument("files", nargs="+", help="labelled CSV/TSV files")
+    p.add_argument("files", nargs="+", help="labelled files or conversation exports")
     p.add_argument("--min-examples", type=int, default=5, help="fewest examples a label needs")
     p.add_argument("--strict", action="store_true", help="exit 3 when there are warnings")
     _data_options(p)
+    _conversation_options(p)
     p = _command(dsub, "split", "Split a labelled file into NAME_train.csv and NAME_test.csv "
                  "(stratified, seeded).", "assistant data split my_labels.csv --test-size 0.2",
                  c.cmd_data_split)
@@ -193,6 +257,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", help="a .csv/.tsv or a Rasa .yml/.yaml file")
     p.add_argument("target", help="a .csv or a .yml/.yaml file")
     _data_options(p)
+    p = _command(dsub, "suggest", "Pick the N unlabelled messages (or conversations) that "
+                 "would teach the active model most (uncertain, varied, no near-duplicates), "
+                 "with its guess beside an empty label column, for agents to fill and train on.",
+                 "assistant data suggest export.csv -n 50 -o to_label.csv", c.cmd_data_suggest)
+    p.add_argument("export", help="a message export or a conversation export")
+    p.add_argument("-n", type=int, default=50, help="how many to pick (default 50)")
+    p.add_argument("-o", "--output", required=True, help="the CSV to write (formula-safe, "
+                   "written only when complete)")
+    _model_options(p)
+    p.add_argument("--text-column", help="the message column (default: found by name)")
+    p.add_argument("--encoding", help="the file's encoding (default: UTF-8, else cp1252)")
+    _conversation_options(p)
 
     models = sub.add_parser("models", help="List and build models.",
                             description="List and build models.\n\nExample:\n  assistant "
@@ -222,10 +298,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _readable(argv: Sequence[str]) -> list[str]:
-    """Arguments as text: bytes that are not UTF-8 (kept by Python as lone surrogates, which
-    cannot be printed or written) become U+FFFD."""
-    return [a.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for a in argv]
+# Arguments that are text to classify, render or show (not file names, which must keep their
+# bytes to be opened).
+_TEXT_ARGUMENTS = ("text", "agent", "store", "label", "lang", "order_id", "today", "name")
+
+
+def _readable(value):
+    """Text from an argument: bytes that are not UTF-8 (kept by Python as lone surrogates,
+    which cannot be printed or written) become U+FFFD."""
+    if isinstance(value, list):
+        return [_readable(v) for v in value]
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -233,14 +318,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
     parser = build_parser()
-    args = parser.parse_args(_readable(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    for name in _TEXT_ARGUMENTS:
+        if hasattr(args, name):
+            setattr(args, name, _readable(getattr(args, name)))
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     try:
         return args.func(args)
     except AssistantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(str(exc), keep=chr(10))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

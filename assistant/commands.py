@@ -12,6 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import model as m
+from .convcommands import batch_conversations as _batch_conversations
+from .convcommands import cmd_data_suggest  # noqa: F401 (cli.py finds every handler here)
+from .convcommands import conversation_kwargs as _conversation_kwargs
+from .convcommands import print_turns as _print_turns
+from .convcommands import read_training as _read_training
+from .convcommands import reply_input as _reply_input
+from .convcommands import turns_json as _turns_json
 from .dataset import read_labelled
 from .errors import DataError
 from .registry import (
@@ -100,10 +107,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.name == DEFAULT:
         raise DataError("the name 'default' is kept for the model built from the shipped data; "
                         "choose another --name")
-    data = read_labelled(args.data, text_column=args.text_column,
-                         label_column=args.label_column, encoding=args.encoding,
-                         min_examples=max(3, args.min_examples))
-    _warn(data.warnings)
+    data = _read_training(args, min_examples=max(3, args.min_examples))
     counts = data.frame["label"].value_counts()
     print(f"Training on {len(data.frame)} messages, {len(counts)} labels "
           f"(smallest: {counts.idxmin()} with {counts.min()}).", file=sys.stderr)
@@ -127,9 +131,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from . import reports
 
-    data = read_labelled(args.data, text_column=args.text_column, min_labels=1,
-                         label_column=args.label_column, encoding=args.encoding, min_examples=1)
-    _warn(data.warnings)
+    data = _read_training(args, min_labels=1, min_examples=1)
     if args.folds:
         result = reports.cross_validate(data.texts, data.labels, args.folds)
         if args.json:
@@ -228,10 +230,10 @@ def _print_metrics(result: dict[str, Any]) -> None:
         extra = f" (accuracy when confident {confident:.3f})" if confident is not None else ""
         print(f"   needs review {result['needs_review_rate']:.1%}{extra}", end="")
     print()
-    width = max(12, *(len(lab) for lab in result["per_label"]))
+    width = max(12, *(len(printable(lab)) for lab in result["per_label"]))
     print(f"  {'label':<{width}}  precision  recall     f1  support")
     for label, row in result["per_label"].items():
-        print(f"  {label:<{width}}  {row['precision']:9.3f}  {row['recall']:6.3f}  "
+        print(f"  {printable(label):<{width}}  {row['precision']:9.3f}  {row['recall']:6.3f}  "
               f"{row['f1']:5.3f}  {row['support']:7d}")
 
 
@@ -265,10 +267,21 @@ def cmd_reply(args: argparse.Namespace) -> int:
         known = [*model.labels, *SELLER_MESSAGES]
         if args.label not in known:
             raise DataError(f"unknown --label {args.label!r}; use one of: {', '.join(known)}")
-    result = draft(args.text, model=model, order=order, label=args.label,
-                   lang=args.lang, agent_name=args.agent, store_name=args.store, today=today)
+    text, turns = _reply_input(args)
+    if turns:
+        from .assist import order_from_message
+
+        order = order_from_message("\n".join(t.text for t in turns if t.role == "buyer"), order)
+        if not args.json:
+            _print_turns(turns, text)
+    from .settings import load as load_policy
+
+    result = draft(text, model=model, order=order, label=args.label,
+                   lang=args.lang, agent_name=args.agent, store_name=args.store, today=today,
+                   settings=load_policy(args.policy))
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps({**result.to_dict(), **_turns_json(turns, text)}, indent=2,
+                         ensure_ascii=False))
         return 0
     p, d = result.prediction, result.decision
     flag = f"  NEEDS REVIEW ({p.review_reason})" if p.needs_review else ""
@@ -281,6 +294,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
     print(f"Reason:    {d.reason}")
     for name, when in d.deadlines.items():
         print(f"  {name.replace('_', ' ')}: {when.isoformat()}")
+    _print_policy_parts(d, result.reply.lang)
     for problem in d.facts.problems if d.facts else ():
         print(f"Order problem: {problem}")
     if result.reply.note:
@@ -291,6 +305,55 @@ def cmd_reply(args: argparse.Namespace) -> int:
     print(printable(result.reply.text.rstrip(), keep="\n\t"))
     if result.english is not None:
         print("-" * 72 + "\nIn English:\n" + printable(result.english.text.rstrip(), "\n\t"))
+    return 0
+
+
+def _print_policy_parts(decision: Any, lang: str) -> None:
+    """The decision's amounts (in the reply's locale), its options and the settings used."""
+    from .replies import locale_for
+
+    for name, text in decision.amount_texts(locale_for(lang)).items():
+        print(f"  {name.replace('_', ' ')}: {text}")
+    for number, option in enumerate(decision.options, start=1):
+        print(f"Option {number}:  {option.title}  [{option.action}]")
+    if decision.settings:
+        print(f"Policy:    {', '.join(decision.settings)}  ({decision.policy})")
+
+
+# ---------------------------------------------------------------- policy
+
+
+def cmd_policy_check(args: argparse.Namespace) -> int:
+    from .settings import check, policy_path
+
+    path = policy_path(args.file)
+    problems = check(path)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {path}", file=sys.stderr)
+        return 1
+    print(f"policy OK: {path}")
+    return 0
+
+
+def cmd_policy_show(args: argparse.Namespace) -> int:
+    from .policy import describe_rules
+    from .settings import describe, load
+
+    settings = load(args.policy)
+    rows = describe(settings)
+    width, shown = (max(len(row[i]) for row in rows) for i in (0, 1))
+    print(f"Policy in effect: {settings.source}")
+    for key, value, meaning in rows:
+        print(f"  {key:<{width}}  {value:<{shown}}  {meaning}")
+    print("\nRules, in the order they are checked (the first that matches decides):")
+    for number, rule in enumerate(describe_rules(settings), start=1):
+        print(f"{number:>3}. {rule['name']} -> {rule['action']}")
+        print(f"     labels: {', '.join(rule['labels'])}")
+        print(f"     when:   {rule['condition']}")
+        if rule["reads"]:
+            print(f"     reads:  {', '.join(rule['reads'])}")
     return 0
 
 
@@ -316,6 +379,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     model = _model(args)
     notes: list[str] = []
+    if args.conversations:
+        return _batch_conversations(args, model, notes)
     if args.engine == "dask":
         from .distributed import run_dask
 
@@ -343,8 +408,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
         orders = (index_orders(read_orders(args.orders), where=args.orders, notes=notes)
                   if args.orders else None)
+        from .settings import load as load_policy
+
         extra = reply_columns(orders=orders, lang=args.lang, today=date.today(),
-                              agent_name=args.agent, store_name=args.store)
+                              agent_name=args.agent, store_name=args.store,
+                              settings=load_policy(args.policy))
     elif args.orders:
         raise DataError("--orders goes with --with-replies")
     summary = run_batch(args.input, args.output, model=model, text_column=args.text_column,
@@ -360,11 +428,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_data_validate(args: argparse.Namespace) -> int:
-    from .datacheck import format_report, validate
+    from .convdata import validate_files
+    from .datacheck import format_report
 
-    report = validate(args.files, text_column=args.text_column, label_column=args.label_column,
-                      encoding=args.encoding, min_examples=args.min_examples,
-                      known_labels=_template_labels())
+    report, sources = validate_files(args.files, text_column=args.text_column,
+                                     label_column=args.label_column, encoding=args.encoding,
+                                     min_examples=args.min_examples,
+                                     known_labels=_template_labels(),
+                                     **_conversation_kwargs(args))
+    for line in sources.lines():
+        print(line)
     print(format_report(report))
     if report.errors:
         return 1
@@ -437,9 +510,20 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 
     active = active_name()
     for card in rows:
-        hold = card.get("holdout", {})
         mark = "*" if card["name"] == active else " "
-        print(f"{mark} {card['name']:<20} {len(card.get('labels', [])):>4} labels "
-              f"{card.get('rows', 0):>7} rows  held-out accuracy "
-              f"{hold.get('accuracy', float('nan')):.3f}  {card.get('created', '')}")
+        print(f"{mark} {card['name']:<20} {_card_line(card)}")
     return 0
+
+
+def _card_line(card: dict[str, Any]) -> str:
+    """One model's line in `models list`; a damaged or odd card says so instead of failing."""
+    if card.get("damaged"):
+        return f"damaged: {printable(card['damaged'])}"
+    labels, rows = card.get("labels"), card.get("rows")
+    hold = card.get("holdout") if isinstance(card.get("holdout"), dict) else {}
+    accuracy = hold.get("accuracy")
+    parts = [f"{len(labels):>4} labels" if isinstance(labels, list) else "   ? labels",
+             f"{rows:>7} rows" if isinstance(rows, int) else "      ? rows",
+             f"cross-validated accuracy {accuracy:.3f}" if isinstance(accuracy, int | float)
+             else "cross-validated accuracy unknown", printable(str(card.get("created", "")))]
+    return "  ".join(parts)

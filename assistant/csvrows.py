@@ -51,16 +51,20 @@ class Parsed:
 def physical_lines(handle: TextIO, block: int = 1 << 20) -> Iterator[str]:
     """The lines of a text handle opened with ``newline=""``, split on ``\\n`` only (a file
     with no ``\\n`` at all is split on ``\\r``, the old Mac convention)."""
-    rest, sep = "", None
+    rest: list[str] = []  # the blocks of a line not ended yet (joined once: a line of
+    sep = None            # hundreds of MB is read in linear time)
     while chunk := handle.read(block):
         if sep is None:
             sep = "\n" if "\n" in chunk or "\r" not in chunk else "\r"
-        rest += chunk
-        pieces = rest.split(sep)
-        rest = pieces.pop()
+        pieces = chunk.split(sep)
+        if len(pieces) == 1:
+            rest.append(chunk)
+            continue
+        pieces[0] = "".join(rest) + pieces[0]
+        rest = [pieces.pop()]
         yield from (piece + sep for piece in pieces)
-    if rest:
-        yield rest
+    if tail := "".join(rest):
+        yield tail
 
 
 def _reason(exc: Exception | None, delimiter: str) -> str:
@@ -155,7 +159,14 @@ def parse_chunks(handle: TextIO, *, delimiter: str, path: str = "", chunk_rows: 
             except StopIteration:
                 break
             except csv.Error as exc:
-                out.bad.append(BadRow(first, _reason(exc, delimiter)))
+                reason = _reason(exc, delimiter)
+                if "expected after" in str(exc) and lines.base + lines.reader.line_num > first:
+                    # The quote that "ends a cell" lines below is the one closing a quote
+                    # opened on this line: that opening quote is the mistake.
+                    reason = ("a double quote opens a cell that does not close on its line; "
+                              "close the quote or remove it (write a quote inside a cell as "
+                              "two quotes, \"\")")
+                out.bad.append(BadRow(first, reason))
                 lines.restart_after(first)
                 continue
             if not fields or (len(fields) == 1 and not fields[0].strip() and width > 1):

@@ -54,10 +54,14 @@ class Report:
 def validate(paths: Sequence[str | os.PathLike], *, text_column: str | None = None,
              label_column: str | None = None, encoding: str | None = None,
              min_examples: int = MIN_EXAMPLES, known_labels: Iterable[str] | None = None,
-             near: float = 0.8) -> Report:
-    """Every finding about labelled files, with file and row: nothing is fixed or dropped."""
+             near: float = 0.8, frames: Sequence[pd.DataFrame] = ()) -> Report:
+    """Every finding about labelled files, with file and row: nothing is fixed or dropped.
+
+    ``frames`` are labelled rows read already (in :func:`assistant.dataset.labelled_frame`'s
+    columns; conversation exports give them), checked together with the files'.
+    """
     report = Report()
-    frames = []
+    frames = list(frames)
     for path in paths:
         table = read_table(path, encoding=encoding)
         head = Path(path).read_bytes()[:3]
@@ -176,6 +180,8 @@ def read_rasa(path: str | os.PathLike) -> pd.DataFrame:
         raise DataError(f"no such file: {path}") from None
     except yaml.YAMLError as exc:
         raise DataError(f"{path} is not valid YAML: {exc}") from None
+    except RecursionError:
+        raise DataError(f"{path} is nested too deeply to be a Rasa NLU training file") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("nlu"), list):
         raise DataError(f"{path} has no 'nlu:' list; is it a Rasa NLU training file?")
     rows = []
@@ -208,9 +214,11 @@ def write_rasa(frame: pd.DataFrame, target: str | os.PathLike) -> None:
 def convert(source: str | os.PathLike, target: str | os.PathLike, **read_options) -> int:
     """Convert between labelled CSV/TSV and Rasa NLU YAML, by the files' endings."""
     from .dataset import read_labelled
+    from .exports import refuse_overwriting_inputs
 
     yaml_ends = (".yml", ".yaml")
     src, dst = Path(source), Path(target)
+    refuse_overwriting_inputs(dst, [str(src)])
     if src.suffix.lower() in yaml_ends:
         frame = read_rasa(src)
     else:

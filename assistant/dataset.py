@@ -14,6 +14,7 @@ import codecs
 import csv
 import io
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -155,10 +156,22 @@ def utf16_order(raw: bytes, encoding: str) -> str:
     return encoding
 
 
+def _binary(sample: bytes) -> bool:
+    """NUL bytes, unless in UTF-8 text (a cell of an export may hold one): binary data, or a
+    file of nothing but NULs."""
+    if b"\x00" not in sample:
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample)
+    except UnicodeDecodeError:
+        return True
+    return not sample.strip(b"\x00")
+
+
 def refuse_binary(raw: bytes, path: str) -> None:
     """A clear error for a file that is not text at all (an image, an archive...)."""
     what = next((name for magic, name in _MAGIC if raw.startswith(magic)), None)
-    if what is None and b"\x00" in raw[:8192]:
+    if what is None and _binary(raw[:8192]):
         what = "binary data"
     if what:
         raise DataError(f"{path} is not a text table: it looks like {what}; give a CSV, TSV, "
@@ -206,11 +219,21 @@ def fallback_note(path: str, encoding: str) -> str:
 
 
 def sniff_delimiter(sample: str, default: str = ",") -> str:
-    """The delimiter of a CSV-like text: comma, semicolon, tab or pipe."""
+    """The delimiter of a CSV-like text: comma, semicolon, tab or pipe, one that its header
+    row uses (so a quote or a tab in a cell below cannot mislead the guess); a header with
+    none of them is one column, split on ``default``.
+
+    >>> sniff_delimiter('message,c1\\n,\\n"0"\\t0,0\\n')
+    ','
+    """
+    header = re.split(r"\r\n|\n|\r", sample, maxsplit=1)[0]
+    used = "".join(d for d in ",;\t|" if d in header)
+    if len(used) <= 1:
+        return used or default
     try:
-        return csv.Sniffer().sniff(sample[:20000], delimiters=",;\t|").delimiter
+        return csv.Sniffer().sniff(sample[:20000], delimiters=used).delimiter
     except csv.Error:
-        return default
+        return max(used, key=header.count)
 
 
 def csv_chunks(handle, *, delimiter: str, chunk_rows: int = 0, path: str = ""

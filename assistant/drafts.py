@@ -73,8 +73,12 @@ def _edits(base: list[str], other: list[str]) -> list[tuple[int, int, list[str]]
 
 def _clash(a: tuple[int, int, list[str]], b: tuple[int, int, list[str]]) -> bool:
     (a1, a2, _), (b1, b2, _) = a, b
-    if a1 == a2 or b1 == b2:  # an insertion: clashes with anything at or around its point
-        return a1 <= b2 and b1 <= a2
+    if a1 == a2 and b1 == b2:  # two insertions at one point: which goes first is unclear
+        return a1 == b1
+    if a1 == a2:  # an insertion inside what the other replaces
+        return b1 < a1 < b2
+    if b1 == b2:
+        return a1 < b1 < a2
     return a1 < b2 and b1 < a2  # two replacements clash only when they share a line
 
 
@@ -87,7 +91,8 @@ def merge(base: str, mine: str, theirs: str) -> str | None:
         return None
     out: list[str] = []
     pos = 0
-    for start, end, replacement in sorted(ours + new, key=lambda e: (e[0], e[1])):
+    # At one point an insertion goes before a replacement that starts there.
+    for start, end, replacement in sorted(ours + new, key=lambda e: (e[0], e[1] > e[0])):
         out += a[pos:start] + replacement
         pos = max(pos, end)
     return "".join(out + a[pos:])

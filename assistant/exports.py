@@ -17,12 +17,15 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import check_target, commit, temp_beside, write_table_csv
+from .csvrows import check_columns
 from .dataset import (
     FALLBACK_ENCODINGS,
     bom_encoding,
     csv_chunks,
     fallback_note,
     refuse_binary,
+    utf16_order,
+    utf16_without_bom,
 )
 from .errors import DataError
 
@@ -71,8 +74,10 @@ def sniff_encoding(path: str) -> tuple[str, str | None]:
         raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
     if bom := bom_encoding(head):
         return bom, None
-    refuse_binary(head, path)
-    for encoding in ("utf-8", *FALLBACK_ENCODINGS):
+    guess = utf16_without_bom(head)
+    if guess is None:
+        refuse_binary(head, path)
+    for encoding in (guess,) if guess else ("utf-8", *FALLBACK_ENCODINGS):
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
             with open(path, "rb") as fh:
@@ -83,8 +88,29 @@ def sniff_encoding(path: str) -> tuple[str, str | None]:
             continue
         if encoding == "utf-8":
             return "utf-8-sig", None
-        return encoding, fallback_note(path, encoding)
+        return encoding, None if encoding == guess else fallback_note(path, encoding)
+    if guess:
+        refuse_binary(head, path)
     raise DataError(f"{path} cannot be decoded; pass --encoding")  # pragma: no cover
+
+
+def checked_encoding(path: str, encoding: str) -> str:
+    """An encoding given by the user, known to Python (for ``utf-16`` without a byte-order
+    mark: the byte order the file shows)."""
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise DataError(f"unknown encoding {encoding!r}; pass one Python knows, such as "
+                        "utf-8, cp1252, latin-1 or utf-16") from None
+    if path == "-":
+        return encoding
+    try:
+        with open(path, "rb") as fh:
+            return utf16_order(fh.read(8192), encoding)
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 @dataclass
@@ -105,11 +131,18 @@ def read_chunks(path: str, *, encoding: str | None = None, on_bad_lines: str = "
             pf = pq.ParquetFile(path)
         except Exception as exc:
             raise DataError(f"{path} is not a readable Parquet file: {exc}") from None
+        check_columns(pf.schema_arrow.names, path)
         for batch in pf.iter_batches(batch_size=chunk_rows):
             yield Chunk(batch.to_pandas(), path, [])
         return
+    if encoding is not None:
+        encoding = checked_encoding(path, encoding)
     if suffix in (".jsonl", ".ndjson"):
-        yield from _jsonl_chunks(path, encoding, on_bad_lines, chunk_rows)
+        try:
+            yield from _jsonl_chunks(path, encoding, on_bad_lines, chunk_rows)
+        except UnicodeError as exc:
+            raise DataError(f"{path} is not {encoding or 'UTF-8'} "
+                            f"({getattr(exc, 'reason', exc)}); pass --encoding") from None
         return
     if path == "-":
         handle = io.TextIOWrapper(sys.stdin.buffer, encoding=encoding or "utf-8-sig",
@@ -129,8 +162,8 @@ def read_chunks(path: str, *, encoding: str | None = None, on_bad_lines: str = "
                 raise DataError(f"{path}: malformed row at line {line} ({why}); fix the row or "
                                 "use --on-bad-lines skip")
             yield Chunk(frame, path, bad)
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path} is not {handle.encoding} ({exc.reason}); "
+    except UnicodeError as exc:
+        raise DataError(f"{path} is not {handle.encoding} ({getattr(exc, 'reason', exc)}); "
                         "pass --encoding") from None
     finally:
         if path != "-":
@@ -154,15 +187,28 @@ def _jsonl_keys(path: str, encoding: str | None) -> list[str]:
     """Every key of a JSONL file's objects, in order of first appearance (records may differ:
     each chunk gets them all, so no field is dropped and the output's columns stay fixed)."""
     keys: dict[str, None] = {}
-    with open(path, encoding=encoding or "utf-8-sig") as fh:
+    with open(path, encoding=encoding or "utf-8-sig", newline="\n") as fh:
         for line in fh:
             try:
                 record = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if isinstance(record, dict):
                 keys.update(dict.fromkeys(record))
     return list(keys)
+
+
+def _json_object(line: str) -> dict:
+    """A JSONL line's object with its values as text, as a CSV's are (so every chunk's
+    columns hold the same type); ValueError when the line is not an object."""
+    try:
+        record = json.loads(line)
+    except RecursionError:
+        raise ValueError("it is nested too deeply") from None
+    if not isinstance(record, dict):
+        raise ValueError("not an object")
+    return {key: value if value is None or isinstance(value, str)
+            else json.dumps(value, ensure_ascii=False) for key, value in record.items()}
 
 
 def _jsonl_chunks(path, encoding, on_bad_lines, chunk_rows) -> Iterator[Chunk]:
@@ -172,14 +218,13 @@ def _jsonl_chunks(path, encoding, on_bad_lines, chunk_rows) -> Iterator[Chunk]:
         encoding = sniff_encoding(path)[0]
     keys = _jsonl_keys(path, encoding)
     records, bad = [], []
-    with open(path, encoding=encoding or "utf-8-sig") as stream:
+    # Lines end at "\n" only, as a text editor shows them (a lone "\r" is not a line end).
+    with open(path, encoding=encoding or "utf-8-sig", newline="\n") as stream:
         for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-                if not isinstance(record, dict):
-                    raise ValueError("not an object")
+                record = _json_object(line)
             except ValueError as exc:
                 if on_bad_lines == "error":
                     raise DataError(f"{path}: line {number} is not a JSON object ({exc}); fix "
@@ -188,10 +233,17 @@ def _jsonl_chunks(path, encoding, on_bad_lines, chunk_rows) -> Iterator[Chunk]:
                 continue
             records.append(record)
             if len(records) >= chunk_rows:
-                yield Chunk(pd.DataFrame.from_records(records, columns=keys), path, bad)
+                yield Chunk(_frame(records, keys), path, bad)
                 records, bad = [], []
     if records or bad:
-        yield Chunk(pd.DataFrame.from_records(records, columns=keys), path, bad)
+        yield Chunk(_frame(records, keys), path, bad)
+
+
+def _frame(records: list[dict], keys: list[str]) -> pd.DataFrame:
+    """Records as a frame of text, a missing key being None (not NaN, a number: a column
+    empty in one chunk must take text in the next)."""
+    return pd.DataFrame([[r.get(k) for k in keys] for r in records], columns=keys,
+                        dtype=object)
 
 
 # ---------------------------------------------------------------- writing
@@ -219,10 +271,19 @@ class AtomicOutput:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            if self.parquet is None:
-                self.parquet = pq.ParquetWriter(self.tmp, table.schema)
-            self.parquet.write_table(table.cast(self.parquet.schema))
+            try:
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if self.parquet is None:
+                    # A column empty in the first chunk holds text (as every CSV cell does),
+                    # not nothing: later chunks' values must fit it.
+                    schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type)
+                                        else f for f in table.schema], table.schema.metadata)
+                    self.parquet = pq.ParquetWriter(self.tmp, schema)
+                self.parquet.write_table(table.cast(self.parquet.schema))
+            except pa.ArrowException as exc:
+                raise DataError(f"cannot write {self.path.name}: a column's values do not fit "
+                                f"one Parquet type ({exc}); write .csv or .jsonl "
+                                "instead") from None
         elif self.suffix == ".jsonl":
             frame.to_json(self.fh, orient="records", lines=True, force_ascii=False)
         else:

@@ -28,7 +28,6 @@ import pandas as pd
 from .errors import DataError, OrderError
 
 
-
 @dataclass(frozen=True)
 class Order:
     """One order's details; any field may be None (unknown)."""
@@ -218,6 +217,7 @@ def parse_bool(value: Any, field: str = "value") -> bool | None:
 # A promise of 0 days is read, then shown to the agent as an order problem (delivery.py).
 _RANGES = {"quantity": (1, 100_000), "promised_days": (0, 365)}
 YEARS = (2000, 2099)
+MAX_AMOUNT = Decimal(1_000_000_000)
 
 
 def _int(value: Any, field: str) -> int:
@@ -247,6 +247,10 @@ def _price(value: Any, field: str = "price") -> tuple[Decimal, str | None]:
     except InvalidOperation:
         raise OrderError(f"{field}: {value!r} is not an amount; write digits with an optional "
                          "currency, e.g. 12.50, US $12.50 or 12,50 EUR.") from None
+    if amount > MAX_AMOUNT:
+        shown = number if len(number) <= 20 else number[:20] + "…"
+        raise OrderError(f"{field}: {shown} is out of range; an amount must be at most "
+                         f"{MAX_AMOUNT:,}.")
     symbol = {"€": "EUR", "£": "GBP", "US$": "USD"}.get((match[1] or "")[:2] + (match[2] or ""))
     code = match[1] if match[1] and match[1] != "US" else match[4]
     return amount, code or symbol
@@ -339,7 +343,7 @@ def _is_blank(value: Any) -> bool:
         return True
     try:
         return bool(pd.isna(value))
-    except (TypeError, ValueError):  # lists and other containers
+    except (TypeError, ValueError, ArithmeticError):  # containers, a signalling NaN
         return False
 
 
@@ -370,11 +374,19 @@ def _parse(name: str, value: Any, dayfirst: bool) -> Any:
 def _read_json(path: Path) -> Any:
     if not path.is_file():
         raise OrderError(f"order file not found: {path}; check the path.")
+    from .dataset import bom_encoding
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        return json.loads(raw.decode(bom_encoding(raw) or "utf-8"))  # a byte-order mark is fine
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise OrderError(f"{path}: not valid UTF-8 JSON ({exc}); fix the file or export "
                          "it again.") from None
+    except (ValueError, RecursionError) as exc:  # a number too long, nesting too deep
+        raise OrderError(f"{path}: not an order file ({exc}); fix the file or export it "
+                         "again.") from None
+    except OSError as exc:
+        raise OrderError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _rows(path: Path) -> Iterator[tuple[int, Mapping[str, Any]]]:

@@ -1,14 +1,16 @@
 """Where things live: the files the project ships and the user's own.
 
-Shipped, read-only: the reply templates, the labelled training data and the carrier table.
+Shipped, read-only: the reply templates, the labelled training data, the carrier table and
+the default seller policy (``data/policy.toml``).
 In a clone they are the repository's ``templates/`` and ``data/``; in an installed wheel they
 are inside the package (``assistant/_shipped/``).
 
-The user's own, editable: models, the feedback database and (after ``assistant init``) a copy
-of the templates, in the data directory ``home()``: ``$ASSISTANT_HOME``; else the project
-folder in a clone; else a per-user folder (``$XDG_DATA_HOME/reply-assistant``, by default
-``~/.local/share/reply-assistant``). Single paths can be moved with ``$ASSISTANT_MODELS_DIR``,
-``$ASSISTANT_FEEDBACK_DB``, ``$ASSISTANT_PROFILE`` and ``$ASSISTANT_TEMPLATES``.
+The user's own, editable: models, the feedback database and (after ``assistant init``) copies
+of the templates and the policy file, in the data directory ``home()``: ``$ASSISTANT_HOME``;
+else the project folder in a clone; else a per-user folder
+(``$XDG_DATA_HOME/reply-assistant``, by default ``~/.local/share/reply-assistant``). Single
+paths can be moved with ``$ASSISTANT_MODELS_DIR``, ``$ASSISTANT_FEEDBACK_DB``,
+``$ASSISTANT_PROFILE``, ``$ASSISTANT_TEMPLATES`` and ``$ASSISTANT_POLICY``.
 
 Every other module asks here; nothing else works out a path from ``__file__``.
 
@@ -38,7 +40,7 @@ def _shipped() -> Path:
 
 
 def shipped_data() -> Path:
-    """The shipped labelled data and carrier table (read-only)."""
+    """The shipped labelled data, carrier table and default policy (read-only)."""
     return _shipped() / "data"
 
 
@@ -89,8 +91,9 @@ def project_root() -> Path:
 
 
 def init_home(*, force: bool = False) -> list[str]:
-    """Make ``home()`` ready for a seller's own files: a models folder and an editable copy
-    of the templates (kept if it exists, unless ``force``). Returns what was done."""
+    """Make ``home()`` ready for a seller's own files: a models folder, an editable copy of
+    the templates (kept if it exists, unless ``force``) and of the policy file (always kept
+    if it exists). Returns what was done."""
     import shutil
 
     target = home()
@@ -107,5 +110,14 @@ def init_home(*, force: bool = False) -> list[str]:
             shutil.rmtree(templates)
         shutil.copytree(shipped_templates(), templates)
         done.append(f"copied the templates to {templates}: edit them there")
+    policy, shipped_policy = target / "policy.toml", shipped_data() / "policy.toml"
+    if target.resolve() == clone_root():
+        done.append(f"{target} is the project folder: edit the policy in {shipped_policy}")
+    elif policy.is_file():
+        done.append(f"kept your policy in {policy}")
+    else:
+        shutil.copyfile(shipped_policy, policy)
+        done.append(f"copied the policy to {policy}: edit it there, then run "
+                    "'assistant policy check'")
     done.append(f"models go to {models_dir()}, saved replies to {feedback_db()}")
     return done

@@ -1,11 +1,14 @@
-"""Resolution policy: (label, order) -> Decision, from named rules checked in order.
+"""Resolution policy: (label, order, settings, message) -> Decision, from the named rules in
+``rules.py``, checked in order: the first whose labels and condition match wins; a label no
+rule knows falls to DEFAULT_RULE (a person answers, with the holding reply ``other``).
 
-Rules are data. Each has a name, the labels it applies to, a condition on the order and its
-facts, an action id (see ACTIONS), a reason template and the reply template to render. The
-first rule whose labels and condition match wins; a label no rule knows (say, from a model
-trained on another label set) falls to DEFAULT_RULE: a person answers, with the holding reply
-``other``. When a dispute is open, every reason ends with its response deadline and the date
-the platform takes it over.
+The settings are the seller's policy file (``settings.py``; default: the one in effect). A
+decision names its rule and the settings it read, computes the money it offers (``amounts``),
+carries the preconditions of any reissue, the protection extension when the buyer is asked to
+wait near or past the promised date, and the platform's dispute clock: when a deadline has
+passed, the dispute's rule replaces the action (``case_rule`` keeps the case's own rule).
+When the message says the photos were sent, ``options`` holds the minor and the serious
+offer for the agent to choose from.
 
 Example:
     >>> from datetime import date
@@ -21,82 +24,49 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import string
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from . import signals
+from .actions import (
+    ACTIONS,
+    DEFAULT_EVIDENCE,
+    EVIDENCE,
+    PRECONDITION_ACTIONS,
+    REQUEST_ADVICE,
+    WAIT_ACTIONS,
+)
+from .amounts import Amount, compute
 from .delivery import OrderFacts, facts
-from .orders import Order
-from .scenarios import FALLBACK_LABEL, SELLER_MESSAGES, title
+from .orders import ORDER_FIELDS, Order
+from .platforms import PLATFORMS, Platform
+from .rules import DEFAULT_RULE, DISPUTE_RULES, RULES, TRANSIT, Rule, Situation
+from .scenarios import title
+from .settings import Settings, load
 
-# Past the promised date by more than this many days, a refund is due (seed 002 (9):
-# "more than about half a month").
-OVERDUE_REFUND_AFTER_DAYS = 15
+__all__ = ["ACTIONS", "DEFAULT_RULE", "DISPUTE_RULES", "RULES", "Decision", "Option", "Rule",
+           "Situation", "decide", "describe_rules"]
 
-ACTIONS: dict[str, str] = {
-    "refund": "Refund in full",
-    "partial_refund_or_discount": "Offer part of the cost back or a discount on the next order",
-    "reissue_or_refund": "Send a replacement or refund, as the buyer prefers",
-    "resend_or_refund": "Confirm the address and send again, or refund",
-    "wait": "Ask the buyer to wait: still within the promised time",
-    "wait_or_reissue": "Ask the buyer to wait a few more days, or send a replacement",
-    "check_tracking": "Check the tracking and the promised delivery time first",
-    "check_order_status": "Check whether the order has shipped first",
-    "ask_for_photos": "Ask for photos before deciding",
-    "check_package_and_weight": "Ask the buyer to check the package; compare its weight",
-    "check_with_neighbours_and_post_office": "No refund: ask the buyer to check with "
-                                             "neighbours and the post office",
-    "cancel_and_refund": "Cancel the order and refund",
-    "update_address": "Update the address before shipping",
-    "intercept": "Ask the carrier to intercept; refund only if that succeeds",
-    "cannot_intercept": "Explain that the parcel cannot be stopped or refunded",
-    "refund_extra_fee": "Refund the extra fee the buyer was charged",
-    "contact_customs": "Ask the buyer to contact customs; offer an invoice",
-    "offer_return_or_exchange": "Offer a return or an exchange",
-    "ask_for_review": "Thank the buyer and ask for a review",
-    "escalate_to_person": "Pass to a person",
-    "send_seller_message": "Send this message to the buyer",
-}
+_PHOTO_RULES = frozenset(r.name for r in RULES if r.name.startswith("photos_received"))
+_VERIFIED = frozenset({"item_defective", "item_stained", "not_as_described", "wrong_item",
+                       "missing_item"})
+# The names Decision.details may hold (replies may use them).
+DETAIL_FIELDS = ("platform_title", "dispute_stage", "protection_extension_days",
+                 "keep_wrong_item", "return_postage", "return_window_days",
+                 "verification_min_days", "verification_max_days", "refund_working_days")
 
 
 @dataclass(frozen=True)
-class Situation:
-    """What a rule's condition sees: the label, the order (or None) and its facts."""
+class Option:
+    """One offer the agent may choose: the action, its title and why."""
 
-    label: str
-    order: Order | None
-    facts: OrderFacts | None
-
-    def fact(self, name: str) -> Any:
-        """A fact by name, or None when there is no order."""
-        return getattr(self.facts, name, None) if self.facts else None
-
-    @property
-    def status(self) -> str | None:
-        return self.order.tracking_status if self.order else None
-
-    @property
-    def domestic(self) -> bool | None:
-        return self.order.domestic if self.order else None
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A named rule: if the label is one of ``labels`` (None: any) and ``when`` holds, do
-    ``action``. ``reason`` is a str.format template over the facts (``{n:days}`` writes
-    "25 days"); ``template`` None means the label's own template."""
-
-    name: str
-    labels: frozenset[str] | None
-    when: Callable[[Situation], bool]
     action: str
+    title: str
     reason: str
-    template: str | None = None
-
-    def applies(self, situation: Situation) -> bool:
-        return (self.labels is None or situation.label in self.labels) and self.when(situation)
 
 
 @dataclass(frozen=True)
@@ -105,7 +75,10 @@ class Decision:
 
     ``label`` is the label asked about; ``template`` may differ (a "not arrived" message for
     a delivered parcel is answered with ``delivered_not_received``). ``deadlines`` holds the
-    known dates among promised_date, response_deadline and escalation_date.
+    known dates among promised_date, ship_by, first_scan_by, refund_request_from,
+    response_deadline and escalation_date. ``settings`` names the policy keys used and
+    ``policy`` the file they came from; ``amounts`` the money offered; ``details`` the values
+    a reply needs beyond the order (the dispute's stage, the protection extension...).
     """
 
     label: str
@@ -116,137 +89,16 @@ class Decision:
     template: str
     deadlines: dict[str, date] = field(default_factory=dict)
     facts: OrderFacts | None = None
+    settings: tuple[str, ...] = ()
+    policy: str = ""
+    amounts: dict[str, Amount] = field(default_factory=dict)
+    options: tuple[Option, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+    case_rule: str | None = None
 
-
-def _labels(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-def _always(s: Situation) -> bool:
-    return True
-
-
-def _unshipped(s: Situation) -> bool:
-    """Known not to have shipped: an order date but no ship date or tracking movement.
-
-    An order that only carries numbers (say, picked from the buyer's message) says nothing
-    about shipment, so it never counts as unshipped.
-    """
-    return (s.order is not None and s.order.order_date is not None and not s.fact("shipped")
-            and s.status in (None, "not_found"))
-
-
-def _overdue(s: Situation) -> int:
-    return s.fact("days_overdue") or 0
-
-
-_TRANSIT = _labels("not_arrived no_tracking_update")
-_AFTER_SALE = _labels("cancel_order change_address")
-_PHOTOS = ("ask for photos first; minor and still usable: a partial refund (about 1-2 US "
-           "dollars) or a discount on the next order; unusable: a full refund or a reissue.")
-
-RULES: tuple[Rule, ...] = (
-    Rule("needs_a_person", _labels("other"), _always, "escalate_to_person",
-         "The message is not an after-sales case the assistant knows, so a person should "
-         "answer it.", FALLBACK_LABEL),
-    Rule("tracking_shows_delivered", _TRANSIT, lambda s: s.fact("delivered"),
-         "check_with_neighbours_and_post_office",
-         "Tracking shows the parcel delivered{delivered_on}: no refund; ask the buyer to check "
-         "with family, neighbours and the local post office.", "delivered_not_received"),
-    Rule("tracking_shows_returned", _TRANSIT, lambda s: s.status == "returned",
-         "resend_or_refund", "Tracking shows the parcel going back to us: confirm the address "
-         "and send it again, or refund.", "returned_to_sender"),
-    Rule("tracking_shows_customs", _TRANSIT, lambda s: s.status == "customs", "contact_customs",
-         "Tracking shows the parcel held by customs: the buyer should contact customs with the "
-         "documents asked for; offer an invoice.", "customs_hold"),
-    Rule("no_tracking_information", _TRANSIT,
-         lambda s: s.status == "not_found" or _unshipped(s),
-         "reissue_or_refund", "No tracking information: apologise and offer a reissue (the "
-         "dispute must be cancelled first; protection can be extended 30 days) or a refund.",
-         "no_tracking_update"),
-    Rule("within_promised_time", _TRANSIT, lambda s: s.fact("days_left") is not None, "wait",
-         "In transit for {days_in_transit} of {promised_days} promised days: {days_left:days} "
-         "remain before a refund is due.", "not_arrived"),
-    Rule("slightly_overdue", _TRANSIT,
-         lambda s: 0 < _overdue(s) <= OVERDUE_REFUND_AFTER_DAYS, "wait_or_reissue",
-         "{days_overdue:days} past the promised {promised_days} days: check for weather or "
-         "holiday delays, then ask the buyer to wait a few more days, or reissue.",
-         "not_arrived"),
-    Rule("long_overdue", _TRANSIT, lambda s: _overdue(s) > OVERDUE_REFUND_AFTER_DAYS, "refund",
-         "{days_overdue:days} past the promised {promised_days} days (more than "
-         f"{OVERDUE_REFUND_AFTER_DAYS}): refund in full.", "not_arrived"),
-    Rule("no_promised_time", _TRANSIT, lambda s: s.fact("shipped"), "check_tracking",
-         "Shipped, but {promise_note}: check the tracking and set promised_days on the order.",
-         "not_arrived"),
-    Rule("tracking_not_found_reported", _labels("no_tracking_update"), _always,
-         "reissue_or_refund", "The buyer finds no tracking information: if the parcel is lost, "
-         "offer a reissue (dispute cancelled first, protection extended 30 days) or a refund."),
-    Rule("not_arrived_without_order", _labels("not_arrived"), _always, "check_tracking",
-         "No order details: look up the tracking and the promised delivery time before "
-         "promising anything."),
-    Rule("delivered_per_tracking", _labels("delivered_not_received"), _always,
-         "check_with_neighbours_and_post_office",
-         "Delivered{delivered_on} according to tracking: no refund or return; give the delivery "
-         "date and ask the buyer to check with family, neighbours and the local post office."),
-    Rule("empty_package", _labels("empty_package"), _always, "escalate_to_person",
-         "Empty parcels are very unlikely: ask whether the parcel was torn on arrival; no refund "
-         "or reissue by default, a person decides."),
-    Rule("stained_item", _labels("item_stained"), _always, "ask_for_photos",
-         "Stain: ask for a photo; a small mark: offer to pay for a laundry or a partial refund "
-         "(about 1-2 US dollars); unusable: a full refund or a reissue."),
-    Rule("quality_problem", _labels("item_defective not_as_described"), _always,
-         "ask_for_photos", "Quality problem: " + _PHOTOS),
-    Rule("wrong_item_sent", _labels("wrong_item"), _always, "ask_for_photos",
-         "Wrong item: ask for photos of the item and of its bag's label to see whether the "
-         "listing or the warehouse erred; offer to let the buyer keep it with compensation, "
-         "else reissue the right one or refund."),
-    Rule("missing_item", _labels("missing_item"), _always, "check_package_and_weight",
-         "Missing piece: compare the parcel's weight with the expected weight and ask the buyer "
-         "to check the package's corners; reissue the part if a spare exists, else refund part "
-         "of the price."),
-    Rule("returned_to_sender", _labels("returned_to_sender"), _always, "resend_or_refund",
-         "Returned to sender: find out why (address, not collected); send again after the "
-         "buyer confirms the address, or refund."),
-    Rule("customs_charge", _labels("customs_charge"), _always, "partial_refund_or_discount",
-         "Customs charges are outside the seller's control and not normally refunded: at most "
-         "cover part of the tax or give a discount on the next order."),
-    Rule("customs_hold", _labels("customs_hold"), _always, "contact_customs",
-         "Held by customs: the buyer should contact customs with the documents asked for; the "
-         "seller can provide an invoice."),
-    Rule("shipping_method_changed", _labels("shipping_method_changed"), _always,
-         "refund_extra_fee", "Shipped another way than chosen: if the buyer was charged an "
-         "extra fee, refund that amount."),
-    Rule("cancel_before_shipment", _labels("cancel_order"), _unshipped, "cancel_and_refund",
-         "Not shipped yet: cancel the order and refund in full."),
-    Rule("address_before_shipment", _labels("change_address"), _unshipped, "update_address",
-         "Not shipped yet: update the address and confirm it with the buyer before shipping."),
-    Rule("domestic_after_shipment", _AFTER_SALE,
-         lambda s: s.fact("shipped") and s.domestic is True, "intercept",
-         "Shipped within the country{shipped_on}: ask the carrier to intercept it; "
-         "refund only if the interception succeeds."),
-    Rule("international_after_shipment", _AFTER_SALE,
-         lambda s: s.fact("shipped") and s.domestic is False, "cannot_intercept",
-         "Shipped abroad{shipped_on}: an international parcel cannot be intercepted, so "
-         "the order cannot be changed or refunded now."),
-    Rule("shipped_scope_unknown", _AFTER_SALE, lambda s: s.fact("shipped"), "intercept",
-         "Already shipped{shipped_on}, and the order does not say whether it crosses a border: "
-         "try to intercept it if domestic (refund only if that succeeds); an international "
-         "parcel cannot be stopped."),
-    Rule("after_sale_without_order", _AFTER_SALE, _always, "check_order_status",
-         "No order details: check whether it has shipped; before shipment, cancel or change it "
-         "freely; after, only a domestic parcel can be intercepted."),
-    Rule("buyers_choice_return", _labels("return_or_exchange"), _always,
-         "offer_return_or_exchange", "The buyer's own choice, not a seller error: offer a "
-         "return or an exchange, and confirm size and address before sending a replacement."),
-    Rule("received_thanks", _labels("order_received_thanks"), _always, "ask_for_review",
-         "The buyer is happy: thank them and ask for a review."),
-    Rule("seller_message", frozenset(SELLER_MESSAGES), _always, "send_seller_message",
-         "A message the seller starts ({title}): check the order's details, then send it."),
-)
-
-DEFAULT_RULE = Rule("no_rule_for_label", None, _always, "escalate_to_person",
-                    "No rule or template exists for label {label!r}: pass the message to a "
-                    "person.", FALLBACK_LABEL)
+    def amount_texts(self, locale: str = "en_GB") -> dict[str, str]:
+        """The amounts written for a locale ("US$2.00", "2,00 US$")."""
+        return {name: amount.format(locale) for name, amount in self.amounts.items()}
 
 
 class _Formatter(string.Formatter):
@@ -260,45 +112,277 @@ class _Formatter(string.Formatter):
         return super().format_field(value, format_spec)
 
 
-def _format(template: str, situation: Situation) -> str:
-    values: dict[str, Any] = {"label": situation.label, "title": title(situation.label)}
-    if situation.facts:
-        values |= {k: v for k, v in vars(situation.facts).items()}
-    order = situation.order
+_FORMAT = _Formatter()
+
+
+def _clock(label: str, f: OrderFacts | None, platform: Platform, opened: date | None
+           ) -> tuple[str | None, dict[str, date]]:
+    """The dispute's stage and its dates: a dispute about a parcel still within its promised
+    time goes to the platform when that time ends (where the platform says so), any other
+    on the platform's day."""
+    if f is None or not f.dispute_open or opened is None:
+        return None, {}
+    escalation = f.escalation_date
+    if (label in TRANSIT and platform.transit_escalates_at_promise and not f.delivered
+            and (f.promised_date is None or f.promised_date > opened)):
+        escalation = f.promised_date
+    dates = {k: v for k, v in (("response_deadline", f.response_deadline),
+                               ("escalation_date", escalation)) if v}
+    if escalation and f.today >= escalation:
+        return "platform", dates
+    if f.response_deadline and f.today > f.response_deadline:
+        return "late", dates
+    return "open", dates
+
+
+def _money(amounts: dict[str, Amount], name: str) -> str | None:
+    return amounts[name].format() if name in amounts else None
+
+
+def _offers(s: Situation, amounts: dict[str, Amount]) -> dict[str, str]:
+    """The phrases the reasons use for what the policy offers."""
+    st = s.settings
+    high, low = _money(amounts, "partial_refund"), _money(amounts, "partial_refund_low")
+    if high:
+        minor = f"a partial refund of {high} (the policy's range: {low} to {high})"
+        paid_in = s.field("currency")
+        if paid_in and paid_in != amounts["partial_refund"].currency:
+            minor += f", in the policy's currency; the order was paid in {paid_in}"
+    else:
+        minor = (f"a partial refund of {st.partial_refund_low:.0%} to "
+                 f"{st.partial_refund_high:.0%} of the price (the order gives no price)")
+    cap, gap = _money(amounts, "laundry_cost_cap"), _money(amounts, "shipping_difference")
+    share, charge = f"{st.customs_share:.0%}", _money(amounts, "customs_amount")
+    days, window = s.fact("days_since_delivery"), st.return_window_days
+    return {
+        "minor_offer": minor,
+        "stain_offer": (f"to pay for a laundry{f' (up to {cap})' if cap else ''}, or "
+                        if s.label == "item_stained" else ""),
+        "laundry_limit": f" (up to {cap})" if cap else "",
+        "wrong_item_offer": (f"offer to let the buyer keep it with {minor} or a discount; if "
+                             "they insist, reissue the right one or refund" if st.keep_wrong_item
+                             else "reissue the right one or refund (the policy does not let "
+                             "a wrong item be kept)"),
+        "customs_offer": (f"{share} of the {charge} charge: {_money(amounts, 'customs_share')}"
+                          if charge else f"the policy offers {share} of it; the order does "
+                          "not give the charge"),
+        "shipping_offer": (f"the difference, {gap}" if gap else "the order does not give both "
+                           "shipping fees, so ask for the receipt"),
+        "postage_note": ("return postage paid by the buyer" if st.return_postage == "buyer"
+                         else "we pay the return postage"),
+        "window_note": (f"delivered {days} days ago, within the {window}-day window"
+                        if days is not None else f"the {window}-day window counts from "
+                        "delivery, and the order has no delivered date: check it"),
+    }
+
+
+def _values(s: Situation, amounts: dict[str, Amount], dates: dict[str, date]
+            ) -> dict[str, Any]:
+    """Everything a reason template may name."""
+    values: dict[str, Any] = {"label": s.label, "title": title(s.label)}
+    values |= {f.name: getattr(s.settings, f.name) for f in dataclasses.fields(Settings)}
+    for name in ORDER_FIELDS:
+        value = s.field(name)
+        values[name] = value.replace("_", " ") if isinstance(value, str) else value
+    if s.facts:
+        values |= vars(s.facts)
     for name, attr in (("delivered_on", "delivered_date"), ("shipped_on", "ship_date")):
-        day = getattr(order, attr, None)
-        values[name] = _Formatter().format(" on {0}", day) if day else ""
-    return _Formatter().vformat(template, (), values)
+        day = s.field(attr)
+        values[name] = _FORMAT.format(" on {0}", day) if day else ""
+    platform, kind = s.platform, s.field("request_type") or ""
+    deadline = dates.get("response_deadline")
+    values |= dates | {name: amount.format() for name, amount in amounts.items()}
+    return values | _offers(s, amounts) | {
+        "platform_title": platform.title,
+        "request_title": kind.replace("_and_", "-and-").replace("_", " "),
+        "request_advice": REQUEST_ADVICE.get(platform.request_types.get(kind, ""), ""),
+        "evidence": EVIDENCE.get(s.label, DEFAULT_EVIDENCE),
+        "problem_list": "; ".join(s.fact("problems") or ()),
+        "answer_by": _FORMAT.format(" by {0}", deadline) if deadline else "",
+    }
 
 
-def _deadlines(order_facts: OrderFacts | None) -> dict[str, date]:
-    names = ("promised_date", "response_deadline", "escalation_date")
-    return {n: getattr(order_facts, n) for n in names if getattr(order_facts, n, None)}
+def _find(situation: Situation) -> Rule:
+    return next((r for r in RULES if r.applies(situation)), DEFAULT_RULE)
 
 
-def _dispute_note(order_facts: OrderFacts) -> str:
-    answer = ("answer it by {response_deadline} or the buyer's amount is refunded automatically"
-              if order_facts.today <= order_facts.response_deadline  # type: ignore[operator]
-              else "the 5-day window to answer it closed on {response_deadline}")
-    platform = ("the platform takes it over on {escalation_date}"
-                if order_facts.today < order_facts.escalation_date  # type: ignore[operator]
-                else "the platform took it over on {escalation_date}")
-    return f"; dispute open: {answer}, and {platform}."
+def _explain(rule: Rule, s: Situation, dates: dict[str, date]
+             ) -> tuple[str, str, dict[str, Amount], list[str]]:
+    """(action, reason, amounts, policy keys read) of a rule in a situation."""
+    action = rule.action or s.platform.request_types[s.field("request_type")]
+    amounts, keys = compute(rule.amounts, s.order, s.settings)
+    reason = _FORMAT.vformat(rule.reason, (), _values(s, amounts, dates))
+    return action, reason, amounts, [*rule.reads, *keys]
 
 
-def decide(label: Any, order: Order | None = None, *, today: date | None = None) -> Decision:
+def _extends(s: Situation, action: str) -> bool:
+    """The buyer is asked to wait near or past the promised date, or for a replacement with
+    a dispute to cancel, on a platform that offers the extension (seed 002 (6))."""
+    if not s.platform.protection_extension or s.facts is None:
+        return False
+    left, late = s.fact("days_left"), s.fact("days_overdue")
+    near = late is not None or (left is not None and left <= s.settings.extend_within_days)
+    return (action in WAIT_ACTIONS and near) or (
+        action == "reissue_or_refund" and s.label in TRANSIT and s.stage == "open")
+
+
+def _dispute_note(s: Situation, dates: dict[str, date]) -> str:
+    platform = s.platform
+    if not platform.has_clock:
+        return (f"A dispute is open; the seeds give {platform.title} no deadline for it, so "
+                "check the platform for one.")
+    answer, escalation = dates.get("response_deadline"), dates.get("escalation_date")
+    if s.stage == "open":
+        text = ("Dispute open: answer it by {response_deadline} or the buyer's amount is "
+                "refunded automatically")
+    else:
+        text = "Dispute open: the window to answer it closed on {response_deadline}"
+    if escalation is None:
+        text += ("; as a parcel-in-transit dispute it goes to the platform when the promised "
+                 "time ends, which is not known here")
+    elif s.stage == "platform":
+        text += "; the platform took it over on {escalation_date}"
+    else:
+        text += "; the platform takes it over on {escalation_date}"
+    if answer is None:
+        text = text.split("; ", 1)[-1].capitalize()
+    return _FORMAT.vformat(text + ".", (), dates)
+
+
+def _notes(s: Situation, action: str, overlaid: bool, dates: dict[str, date],
+           details: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Sentences added to the reason, and the policy keys they read."""
+    notes: list[str] = []
+    keys: list[str] = []
+    st, platform, f = s.settings, s.platform, s.facts
+    if action in PRECONDITION_ACTIONS:
+        notes.append("Before any reissue the open dispute must be cancelled, and the size and "
+                     "address confirmed with the buyer again." if s.stage else
+                     "Before any reissue, confirm the size and address with the buyer again "
+                     "(a dispute, if the buyer opens one, must be cancelled first).")
+    if _extends(s, action):
+        notes.append(f"Extend the buyer's protection period by {st.protection_extension_days} "
+                     "days, so they stay covered while they wait.")
+        details["protection_extension_days"] = st.protection_extension_days
+        keys += [Settings.key("protection_extension_days"), Settings.key("extend_within_days"),
+                 Settings.key("platform")]
+    if platform.verification_working_days and s.label in _VERIFIED:
+        low, high = platform.verification_working_days
+        notes.append(f"On {platform.title} the buyer's photos or video go to the platform, "
+                     f"which verifies them in {low} to {high} working days before a reissue "
+                     f"or a refund; a refund then takes up to {platform.refund_working_days} "
+                     "working days.")
+        details |= {"verification_min_days": low, "verification_max_days": high,
+                    "refund_working_days": platform.refund_working_days}
+        keys.append(Settings.key("platform"))
+    opens = f.refund_request_from if f else None
+    if s.label in TRANSIT and opens and f and f.today < opens and not s.stage:
+        dates["refund_request_from"] = opens
+        notes.append(_FORMAT.format("On {0} the buyer can open a refund request only from "
+                                    "{1}.", platform.title, opens))
+        keys.append(Settings.key("platform"))
+    if s.stage and not overlaid:
+        notes.append(_dispute_note(s, dates))
+        keys.append(Settings.key("platform"))
+    return notes, keys
+
+
+def _options(s: Situation, rule: Rule, dates: dict[str, date]) -> tuple[Option, ...]:
+    """For a follow-up with photos: the minor and the serious offer."""
+    if rule.name not in _PHOTO_RULES:
+        return ()
+    found: list[Option] = []
+    for severity in ("minor", "serious"):
+        alternative = dataclasses.replace(s, severity=severity)
+        action, reason, _, _ = _explain(_find(alternative), alternative, dates)
+        if action not in {o.action for o in found}:
+            found.append(Option(action, ACTIONS[action], reason))
+    return tuple(found)
+
+
+def _details(s: Situation, stage: str | None) -> dict[str, Any]:
+    """Values from the policy and the platform that replies use."""
+    st = s.settings
+    details: dict[str, Any] = {"platform_title": s.platform.title}
+    if stage:
+        details["dispute_stage"] = stage
+    if s.label == "wrong_item":
+        details["keep_wrong_item"] = st.keep_wrong_item
+    if s.label == "return_or_exchange":
+        details |= {"return_postage": st.return_postage,
+                    "return_window_days": st.return_window_days}
+    return details
+
+
+def _used(reads: list[str], f: OrderFacts | None) -> tuple[str, ...]:
+    """The policy keys a decision relied on. The store's country, the default platform and
+    the own promised days count only when the facts needed them."""
+    conditional = {Settings.key(n) for n in ("store_country", "platform", "carrier_days")}
+    relied = set(f.settings_used) if f else {Settings.key("platform")}
+    return tuple(dict.fromkeys(k for k in reads if k not in conditional or k in relied))
+
+
+def decide(label: Any, order: Order | None = None, *, today: date | None = None,
+           settings: Settings | str | Path | None = None, message: str | None = None,
+           photos: bool | None = None, severity: str | None = None,
+           history: Any = None) -> Decision:
     """The first matching rule's decision for a message with this label about this order.
 
     ``label`` is a label id, or any object with a ``.label`` (a model's prediction).
-    ``today`` defaults to the current date; pass it for reproducible answers.
+    ``today`` defaults to the current date; pass it for reproducible answers. ``settings``
+    is a Settings, a policy file's path, or None for the policy in effect. ``message`` is
+    the buyer's text: it tells whether the photos were sent and how serious the problem is
+    (``photos`` and ``severity``, "minor" or "serious", say so directly). ``history`` is the
+    order's case so far (``FeedbackStore.history``): once photos were asked for, the buyer's
+    next message about the problem counts as sending them.
     """
+    if photos is None and getattr(history, "last_step", None) == "photos_requested":
+        photos = True
     label = str(getattr(label, "label", label))
-    order_facts = facts(order, today or date.today()) if order is not None else None
-    situation = Situation(label, order, order_facts)
-    rule = next((r for r in RULES if r.applies(situation)), DEFAULT_RULE)
-    reason = _format(rule.reason, situation)
-    if order_facts and order_facts.dispute_open:
-        reason = reason.rstrip(".") + _format(_dispute_note(order_facts), situation)
-    return Decision(label=label, action=rule.action, title=ACTIONS[rule.action], reason=reason,
-                    rule=rule.name, template=rule.template or label,
-                    deadlines=_deadlines(order_facts), facts=order_facts)
+    st = settings if isinstance(settings, Settings) else load(settings)
+    order_facts = facts(order, today or date.today(), st) if order is not None else None
+    probe = Situation(label, order, order_facts, st)
+    stage, dates = _clock(label, order_facts, probe.platform, probe.field("dispute_opened"))
+    s = dataclasses.replace(probe, stage=stage, severity=severity or signals.severity(message),
+                            photos=signals.photos_sent(message) if photos is None else photos)
+    case = _find(s)
+    overlay = next((r for r in DISPUTE_RULES if r.applies(s)), None)
+    action, reason, amounts, reads = _explain(case, s, dates)
+    if overlay:
+        action, head, _, more = _explain(overlay, s, dates)
+        reason, reads = f"{head} The case itself: {reason}", more + reads
+    details = _details(s, stage)
+    notes, note_keys = _notes(s, action, overlay is not None, dates, details)
+    deadlines = _deadlines(order_facts, dates, reads)
+    return Decision(
+        label=label, action=action, title=ACTIONS[action], rule=(overlay or case).name,
+        reason=" ".join([reason, *notes]), template=(overlay or case).template
+        or case.template or label, deadlines=deadlines, facts=order_facts,
+        settings=_used(reads + note_keys, order_facts), policy=st.source, amounts=amounts,
+        options=_options(s, case, dates), details=details,
+        case_rule=case.name if overlay else None)
+
+
+def _deadlines(f: OrderFacts | None, dates: dict[str, date], reads: list[str]
+               ) -> dict[str, date]:
+    found = {n: getattr(f, n) for n in ("promised_date", "ship_by") if getattr(f, n, None)}
+    if f and f.first_scan_by and Settings.key("tracking_grace_days") in reads:
+        found["first_scan_by"] = f.first_scan_by
+    return found | dates
+
+
+def describe_rules(settings: Settings | None = None) -> list[dict[str, Any]]:
+    """The rules in the order they are checked (dispute rules first), for
+    ``assistant policy show``: name, labels, condition, action and the policy keys read."""
+    st = settings or load()
+    by_type = sorted({k: v for p in PLATFORMS.values() for k, v in p.request_types.items()
+                      }.items())
+    rows = []
+    for rule in (*DISPUTE_RULES, *RULES, DEFAULT_RULE):
+        action = rule.action or "by request type: " + ", ".join(f"{k} -> {v}"
+                                                               for k, v in by_type)
+        reads = [*rule.reads, *compute(rule.amounts, None, st)[1]]
+        rows.append({"name": rule.name, "labels": sorted(rule.labels or ["any"]),
+                     "condition": rule.condition, "action": action,
+                     "reads": list(dict.fromkeys(reads))})
+    return rows

@@ -103,8 +103,9 @@ def _card_at(folder: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ModelError(f"no model at {folder}; train one with `assistant train DATA.csv "
                          f"--name {folder.name}`") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelError(f"the model card {folder / CARD_FILE} is damaged ({exc}); "
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ModelError(f"the model card {folder / CARD_FILE} is damaged ({why}); "
                          f"{_fix(folder)}") from None
     except OSError as exc:
         raise ModelError(f"cannot read {folder / CARD_FILE}: {exc.strerror or exc}") from None

@@ -37,11 +37,11 @@ from jinja2 import ChainableUndefined, FileSystemLoader, meta, nodes, pass_conte
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
-from . import paths
+from . import amounts, paths
 from .delivery import FACT_FIELDS, facts
 from .errors import TemplateError
 from .orders import ORDER_FIELDS, Order
-from .policy import Decision, decide
+from .policy import DETAIL_FIELDS, Decision, decide
 from .sandbox import LimitedEnvironment, TemplateLimitError, render_limited
 from .scenarios import FALLBACK_LABEL, LABELS, SELLER_MESSAGES
 
@@ -56,7 +56,8 @@ LOCALES: dict[str, str] = {"en": "en_GB", "es": "es_ES", "pt": "pt_BR", "fr": "f
 FALLBACKS: dict[str, str] = {}
 DECISION_FIELDS = ("label", "action", "action_title", "reason", "rule")
 CONTEXT_FIELDS = ("today", "lang", "locale")
-KNOWN_FIELDS = frozenset((*ORDER_FIELDS, *FACT_FIELDS, *DECISION_FIELDS, *CONTEXT_FIELDS))
+KNOWN_FIELDS = frozenset((*ORDER_FIELDS, *FACT_FIELDS, *DECISION_FIELDS, *CONTEXT_FIELDS,
+                          *DETAIL_FIELDS, *amounts.NAMES))
 
 _NAME = re.compile(r"[A-Za-z0-9][\w-]*")
 _LANG = re.compile(r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?")
@@ -91,6 +92,11 @@ class _Placeholder(ChainableUndefined):
         if found is not None and name not in found:
             found.append(name)
         return f"[{name.replace('_', ' ')}]"
+
+
+def locale_for(lang: str) -> str:
+    """The Babel locale replies in ``lang`` are formatted for ("en" -> "en_GB")."""
+    return _locale(lang)
 
 
 @lru_cache(maxsize=16)
@@ -195,17 +201,22 @@ def _context(order: Order | None, decision: Decision | None, *, agent_name: str 
     if today is None:
         today = decision.facts.today if decision and decision.facts else date.today()
     values: dict[str, Any] = {}
+    locale = _locale(lang)
     if order is not None:
-        values |= {name: getattr(order, name) for name in ORDER_FIELDS}
-        order_facts = facts(order, today)
+        # The decision's facts were worked out with its policy; keep them. A field they set
+        # aside as impossible (a delivery before the shipment) is not written in a reply.
+        order_facts = decision.facts if decision and decision.facts else facts(order, today)
+        values |= {name: getattr(order, name) for name in ORDER_FIELDS
+                   if name not in order_facts.problem_fields}
         values |= vars(order_facts) | {"usual_days": order_facts.usual_days}
     if decision is not None:
         values |= {"label": decision.label, "action": decision.action, "rule": decision.rule,
                    "action_title": decision.title, "reason": decision.reason,
-                   **decision.deadlines}
+                   **decision.deadlines, **decision.details,
+                   **decision.amount_texts(locale)}
     values |= {"agent_name": agent_name or values.get("agent_name"),
                "store_name": store_name or values.get("store_name"),
-               "today": today, "lang": lang, "locale": _locale(lang)}
+               "today": today, "lang": lang, "locale": locale}
     return {k: v for k, v in values.items() if v is not None and v != ""}
 
 

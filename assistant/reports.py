@@ -60,7 +60,14 @@ def write_reports(model: m.Model, texts: Sequence[str], truth: Sequence[str],
     """Write intent_report.json, intent_errors.json, confusion_matrix.png and
     confidence_histogram.png into ``folder`` (created if needed); return the paths."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot make the report folder {folder}: "
+                        f"{exc.strerror or exc}; choose another --report-dir") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DataError(f"cannot write in the report folder {folder}; choose another "
+                        "--report-dir")
     predictions = model.predict(texts)
     predicted = [p.label for p in predictions]
     paths = [folder / "intent_report.json", folder / "intent_errors.json",

@@ -24,9 +24,14 @@ def test_english_version_can_be_skipped(default_model):
     assert result.reply.lang == "de" and result.english is None
 
 
-def test_two_words_are_not_enough_to_switch_language(default_model):
-    [short] = default_model.predict(["colis vide"])
+def test_two_unsure_words_are_not_enough_to_switch_language(default_model):
+    # Two words the detectors cannot place with confidence: the reply keeps the default.
+    [short] = default_model.predict(["onde está"])
     [long] = default_model.predict(["le colis est arrivé vide, rien dedans"])
+    assert short.language_confidence < 0.5
     assert buyer_language(short) is None
     assert buyer_language(long) == "fr"
-    assert draft("colis vide", model=default_model).reply.lang == "en"
+    assert draft("onde está", model=default_model).reply.lang == "en"
+    # Two words the model's own language head is sure of are enough.
+    [sure] = default_model.predict(["colis vide"])
+    assert buyer_language(sure) == "fr"
