@@ -153,7 +153,7 @@ def read_chunks(path: str, *, encoding: str | None = None, on_bad_lines: str = "
             enc, note = sniff_encoding(path)
             if note and notes is not None:
                 notes.append(note)
-        handle = open(path, encoding=enc, newline="")  # noqa: SIM115 (closed below)
+        handle = open(path, encoding=enc, newline="")  # closed below
     try:
         sep = "\t" if suffix in (".tsv", ".tab") else _sniff_sep(handle)
         for frame, bad in csv_chunks(handle, delimiter=sep, chunk_rows=chunk_rows, path=path):
@@ -262,7 +262,7 @@ class AtomicOutput:
         check_target(self.path)
         self.tmp = temp_beside(self.path, ".partial")
         self.parquet = None
-        self.fh = None if self.suffix == ".parquet" else open(  # noqa: SIM115
+        self.fh = None if self.suffix == ".parquet" else open(  # closed by commit or abort
             self.tmp, "w", encoding="utf-8", newline="")
         self.first = True
 

@@ -8,7 +8,8 @@ name, or from a folder the user names with :func:`load_trusted` (the CLI's
 
 >>> valid_name("shop2")
 'shop2'
->>> model = get_model()          # doctest: +SKIP  (builds models/default on first use)
+>>> model = get_model()          # doctest: +SKIP
+
 """
 
 from __future__ import annotations

@@ -51,9 +51,6 @@ DEFAULT_LANG = "en"
 # British English writes "11 January 2026" and "US$12.50": unambiguous for buyers anywhere.
 LOCALES: dict[str, str] = {"en": "en_GB", "es": "es_ES", "pt": "pt_BR", "fr": "fr_FR",
                            "de": "de_DE", "ru": "ru_RU"}
-# Labels answered with another label's template (checked by check_templates); any other label
-# without a template gets the holding reply FALLBACK_LABEL.
-FALLBACKS: dict[str, str] = {}
 DECISION_FIELDS = ("label", "action", "action_title", "reason", "rule")
 CONTEXT_FIELDS = ("today", "lang", "locale")
 KNOWN_FIELDS = frozenset((*ORDER_FIELDS, *FACT_FIELDS, *DECISION_FIELDS, *CONTEXT_FIELDS,
@@ -182,10 +179,8 @@ def _resolve(root: Path, template: str, lang: str) -> tuple[str, str, str | None
     notes = []
     name = template
     if not (_has(root, lang, name) or _has(root, DEFAULT_LANG, name)):
-        declared = FALLBACKS.get(name)
-        name = declared if declared and _has(root, DEFAULT_LANG, declared) else FALLBACK_LABEL
-        what = repr(name) if declared == name else "the holding reply"
-        notes.append(f"no template for label {template!r}; using {what}")
+        name = FALLBACK_LABEL
+        notes.append(f"no template for label {template!r}; using the holding reply")
     used = lang if _has(root, lang, name) else DEFAULT_LANG
     if used != lang:
         folder = root / lang if _LANG.fullmatch(lang) else None
@@ -308,7 +303,7 @@ SAMPLE_ORDERS: tuple[Order, ...] = (
 def check_templates(labels: Any = None, *, root: str | Path | None = None) -> list[str]:
     """Problems with the templates (empty when all is well), for `assistant templates check`.
 
-    Checks that every label (default: scenarios.LABELS) has a template or a declared fallback,
+    Checks that every label (default: scenarios.LABELS) has a template,
     every seller message and the holding reply have one, every variable used is a known field
     (KNOWN_FIELDS), every template parses and renders with no order and with complete orders
     (leaving no placeholder then), and each translation uses the English version's variables.
@@ -321,10 +316,10 @@ def check_templates(labels: Any = None, *, root: str | Path | None = None) -> li
     problems = []
     wanted = [*(LABELS if labels is None else labels), *SELLER_MESSAGES, FALLBACK_LABEL]
     for name in dict.fromkeys(wanted):
-        if name not in english and FALLBACKS.get(name) not in english:
+        if name not in english:
             kind = "seller message" if name in SELLER_MESSAGES else "label"
-            problems.append(f"{kind} {name!r}: no {DEFAULT_LANG}/{name}{SUFFIX} and no declared "
-                            "fallback; add the template or an entry in replies.FALLBACKS.")
+            problems.append(f"{kind} {name!r}: no {DEFAULT_LANG}/{name}{SUFFIX}, so its replies "
+                            "would be the holding reply; add the template.")
     english_vars: dict[str, set[str]] = {}
     for lang in available_languages(root=base):
         for name in list_templates(lang, root=base):

@@ -64,7 +64,11 @@ def test_cross_validate_spread():
     labels = ["lost"] * 9 + ["balance"] * 9
     result = reports.cross_validate(texts, labels, folds=3)
     assert result["folds"] == 3
-    assert 0.5 <= result["accuracy"]["mean"] <= 1 and result["accuracy"]["std"] >= 0
+    # Two labels that share no word: every fold is perfect, so there is no spread.
+    assert result["accuracy"] == {"mean": 1.0, "std": 0.0}
+    assert set(result["per_label"]) == {"lost", "balance"}
+    noisy = reports.cross_validate(texts, labels[:4] + ["balance"] * 2 + labels[6:], folds=3)
+    assert noisy["accuracy"]["mean"] < 1.0 and noisy["accuracy"]["std"] > 0
     with pytest.raises(DataError, match="--folds must be between 2 and 9"):
         reports.cross_validate(texts, labels, folds=10)
 
