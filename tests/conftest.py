@@ -1,10 +1,18 @@
-"""Shared fixtures: the default model (built once per session) and a private models folder."""
+"""Shared fixtures: the default model (built once per session), a private models folder and
+the shipped seller policy for every test."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant import registry
+from assistant import registry, settings
+
+
+@pytest.fixture(autouse=True)
+def _shipped_policy(monkeypatch):
+    """Decisions follow the shipped data/policy.toml, whatever policy the developer's data
+    directory or environment holds; a test that wants another one says so."""
+    monkeypatch.setenv(settings.ENV_VAR, str(settings.shipped_path()))
 
 
 @pytest.fixture(scope="session")

@@ -187,7 +187,8 @@ def test_with_replies_reads_orders_from_the_row(tmp_path, default_model):
     run_batch([str(src)], str(tmp_path / "out.parquet"), model=default_model, jobs=1,
               extra=reply_columns(today=date(2026, 1, 20), agent_name="Mia", store_name="S"))
     out = pd.read_parquet(tmp_path / "out.parquet")
-    assert out["action"].tolist() == ["wait", "check_with_neighbours_and_post_office"]
+    # The second row's order says nothing about delivery: the tracking is looked up first.
+    assert out["action"].tolist() == ["wait", "check_tracking"]
     assert "Dear Tom" in out["reply"][1] and "Hello," in out["reply"][0]
     assert out["order_problem"].tolist() == ["", ""]
 

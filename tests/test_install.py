@@ -82,3 +82,16 @@ def test_the_core_needs_no_extra(installed):
     done = subprocess.run([str(exe.parent / "python"), "-c", code], cwd=work, env=env,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_wheel_carries_the_policy(installed):
+    done = _run(installed, "policy", "check", "--help")
+    assert done.returncode == 0, done.stderr
+    _, _, env = installed
+    own = Path(env["XDG_DATA_HOME"]) / "reply-assistant" / "policy.toml"
+    done = _run(installed, "policy", "check")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # The shipped file inside the package, or the copy `assistant init` made of it.
+    assert "_shipped/data/policy.toml" in done.stdout or str(own) in done.stdout
+    shown = _run(installed, "policy", "show")
+    assert "shipping.refund_after_days_late" in shown.stdout and "15" in shown.stdout
