@@ -38,8 +38,10 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/latency.py
+	$(BIN)/python benchmarks/train.py
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/python benchmarks/public.py
+	$(BIN)/python benchmarks/realdev.py
 
 clean:
 	rm -rf $(VENV) models/default .pytest_cache
