@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -25,8 +25,9 @@ from .errors import OrderError
 from .language import SERVED
 from .model import Prediction
 from .orders import ORDER_FIELDS, TRACKING_STATUSES, Order, extract_ids
-from .scenarios import title
+from .scenarios import SCENARIOS, SELLER_MESSAGES, title
 
+_KNOWN_LABELS = frozenset((*SCENARIOS, *SELLER_MESSAGES))
 FIELD_LABELS: dict[str, str] = {
     "order_id": "Order number", "buyer_name": "Buyer name", "item_title": "Item",
     "sku": "Variant (colour, size)", "quantity": "Quantity", "price": "Price paid",
@@ -142,12 +143,15 @@ def fields_for(label: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(("order_id", "buyer_name", *_FIELDS.get(label, ()))))
 
 
-def arrange(label: str, values: Mapping[str, Any], missing: tuple[str, ...] = ()
-            ) -> tuple[list[str], list[str], list[str]]:
+def arrange(label: str, values: Mapping[str, Any], missing: tuple[str, ...] = (),
+            known_elsewhere: Iterable[str] = ()) -> tuple[list[str], list[str], list[str]]:
     """The form's fields as (needed, known, rest): the fields that matter and are empty
-    (the draft's gaps first), those that matter and are filled, and every other field."""
+    (the draft's gaps first), those that matter and are filled (or known without the form:
+    ``known_elsewhere``, such as promised days from the carrier table), and every other
+    field."""
     relevant = [f for f in dict.fromkeys((*missing, *fields_for(label))) if f in FORM_FIELDS]
-    needed = [f for f in relevant if _blank(values.get(f))]
+    elsewhere = set(known_elsewhere)
+    needed = [f for f in relevant if _blank(values.get(f)) and f not in elsewhere]
     known = [f for f in relevant if f not in needed]
     rest = [f for f in FORM_FIELDS if f not in relevant]
     return needed, known, rest
@@ -238,8 +242,10 @@ def promise_hint(label: str, facts: OrderFacts | None) -> str | None:
     return None
 
 
-def review_reasons(prediction: Prediction, *, policy_escalates: bool = False) -> list[str]:
-    """Why a person should look before sending, in words ("the model is only 45% sure")."""
+def review_reasons(prediction: Prediction, *, policy_escalates: bool = False,
+                   min_confidence: float | None = None) -> list[str]:
+    """Why a person should look before sending, in words ("the model is 45% sure; it asks
+    for 90%"). ``min_confidence`` is the model's own bar, when known."""
     reasons = []
     reason = prediction.review_reason
     runner = prediction.alternatives[0] if prediction.alternatives else None
@@ -251,12 +257,22 @@ def review_reasons(prediction: Prediction, *, policy_escalates: bool = False) ->
         reasons.append(f"{title(runner.label)} is almost as likely "
                        f"({runner.confidence:.0%} against {prediction.confidence:.0%})")
     elif reason == "low confidence" or (prediction.needs_review and not reason):
-        reasons.append(f"the model is only {prediction.confidence:.0%} sure")
+        shown = _percent(prediction.confidence, min_confidence)
+        bar = (f"; it needs {_percent(min_confidence, prediction.confidence)} to answer alone"
+               if min_confidence and prediction.confidence < min_confidence else "")
+        reasons.append(f"the model is {shown} sure{bar}")
     elif reason:
         reasons.append(reason)
     if policy_escalates:
         reasons.append("the policy leaves this decision to a person")
     return reasons
+
+
+def _percent(value: float, other: float | None = None) -> str:
+    """A share as "45%", with a decimal when it would look equal to ``other``."""
+    if other is not None and f"{value:.0%}" == f"{other:.0%}":
+        return f"{value:.1%}"
+    return f"{value:.0%}"
 
 
 @dataclass(frozen=True)
@@ -268,14 +284,28 @@ class LanguageChoice:
     note: str | None = None
 
 
+# One or two short words ("hello?", "any news") do not tell a language, however sure the
+# detector says it is: the reply goes out in the agent's default language instead.
+SHORT_WORDS, SHORT_LETTERS = 2, 15
+
+
+def too_short(text: str) -> bool:
+    """Whether a message is too short to tell its language."""
+    return (len(text.split()) <= SHORT_WORDS
+            and sum(c.isalpha() for c in text) < SHORT_LETTERS)
+
+
 def choose_language(prediction: Prediction, *, sure: str | None, default: str,
                     available: list[str]) -> LanguageChoice:
     """``sure`` is the detected language when the detection can be trusted
-    (``assist.buyer_language``); ``default`` the agent's own default."""
+    (``assist.buyer_language``); ``default`` the agent's own default. A message that is
+    :func:`too_short` is answered in the default whatever the detector says."""
     from .gloss import LANGUAGE_NAMES
 
     default = default if default in available else available[0]
     default_name = LANGUAGE_NAMES.get(default, default)
+    if too_short(prediction.text):
+        sure = None
     if sure is None:
         if not prediction.text.strip():
             return LanguageChoice(default, None)
@@ -304,6 +334,19 @@ def in_words(message: str, field: str | None = None) -> str:
     for name, label in FIELD_LABELS.items():
         message = re.sub(rf"\b{name}\b", label.lower(), message)
     return message[:1].upper() + message[1:]
+
+
+def note_in_words(note: str) -> str:
+    """A reply's note ("no 'ru' translation of 'not_arrived'; using English") with the ids
+    in words ("no Russian translation of Not arrived yet; using English")."""
+    from .gloss import LANGUAGE_NAMES
+
+    def word(match: re.Match) -> str:
+        name = match.group(1)
+        return LANGUAGE_NAMES.get(name) or (title(name) if name in _KNOWN_LABELS else name)
+
+    text = re.sub(r"'([\w-]+)'", word, note)
+    return text[:1].upper() + text[1:]
 
 
 def read_order(values: Mapping[str, Any], today: date | None = None
