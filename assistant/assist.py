@@ -40,18 +40,11 @@ class Draft:
     english: Reply | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = self.decision
         out = {
             **self.prediction.to_dict(),
             "label": self.label,
             "predicted_label": self.prediction.label,
-            "decision": {"action": d.action, "title": d.title, "reason": d.reason,
-                         "rule": d.rule, "case_rule": d.case_rule, "template": d.template,
-                         "deadlines": {k: v.isoformat() for k, v in d.deadlines.items()},
-                         "amounts": d.amount_texts(locale_for(self.reply.lang)),
-                         "options": [{"action": o.action, "title": o.title,
-                                      "reason": o.reason} for o in d.options],
-                         "settings": list(d.settings), "policy": d.policy},
+            "decision": self.decision.to_dict(locale_for(self.reply.lang)),
             "template": self.reply.template,
             "reply": self.reply.text,
             "reply_language": self.reply.lang,

@@ -327,14 +327,7 @@ def cmd_policy_check(args: argparse.Namespace) -> int:
     from .settings import check, policy_path
 
     path = policy_path(args.file)
-    problems = check(path)
-    for problem in problems:
-        print(problem)
-    if problems:
-        print(f"{len(problems)} problem(s) in {path}", file=sys.stderr)
-        return 1
-    print(f"policy OK: {path}")
-    return 0
+    return _checked(check(path), str(path), f"policy OK: {path}")
 
 
 def cmd_policy_show(args: argparse.Namespace) -> int:
@@ -361,13 +354,17 @@ def cmd_templates_check(args: argparse.Namespace) -> int:
     from .replies import check_templates
 
     labels = _model(args).labels if args.model else None
-    problems = check_templates(labels)
+    return _checked(check_templates(labels), "the templates", "templates OK")
+
+
+def _checked(problems: Sequence[str], where: str, ok: str) -> int:
+    """Print a check's problems (exit 1) or its OK line (exit 0)."""
     for problem in problems:
-        print(problem)
+        print(printable(str(problem), keep="\n"))
     if problems:
-        print(f"{len(problems)} problem(s) in the templates", file=sys.stderr)
+        print(f"{len(problems)} problem(s) in {where}", file=sys.stderr)
         return 1
-    print("templates OK")
+    print(ok)
     return 0
 
 

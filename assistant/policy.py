@@ -100,6 +100,16 @@ class Decision:
         """The amounts written for a locale ("US$2.00", "2,00 US$")."""
         return {name: amount.format(locale) for name, amount in self.amounts.items()}
 
+    def to_dict(self, locale: str = "en_GB") -> dict[str, Any]:
+        """The decision as JSON-ready values (dates as ISO strings, amounts for ``locale``)."""
+        return {"action": self.action, "title": self.title, "reason": self.reason,
+                "rule": self.rule, "case_rule": self.case_rule, "template": self.template,
+                "deadlines": {k: v.isoformat() for k, v in self.deadlines.items()},
+                "amounts": self.amount_texts(locale),
+                "options": [{"action": o.action, "title": o.title, "reason": o.reason}
+                            for o in self.options],
+                "settings": list(self.settings), "policy": self.policy}
+
 
 class _Formatter(string.Formatter):
     """str.format with ``{n:days}`` -> "1 day"/"25 days" and dates as "11 January 2026"."""
