@@ -73,21 +73,20 @@ def feedback() -> FeedbackStore:
 @st.cache_data(show_spinner="Reading the file…", max_entries=4)
 def _table(file_id: str, name: str, _data: bytes):
     # Keyed on the upload's id, not its bytes: hashing a 200 MB upload on every rerun is slow.
+    # A text file with far more lines than the page takes is refused before it is parsed
+    # (parsing a 200 MB file takes gigabytes); counted here, once per upload.
+    if not name.lower().endswith((".parquet", ".xlsx")):
+        lines = _data.count(b"\n")
+        if lines > MAX_PAGE_ROWS * 3 // 2:
+            raise DataError(f"{name} has {lines:,} lines; this page takes up to "
+                            f"{MAX_PAGE_ROWS:,} rows. Use `assistant batch {name} -o "
+                            "labelled.parquet` for large exports.")
     return read_table(_data, name=name)
 
 
 def table(upload):
-    """An uploaded table (st.file_uploader's file), parsed once per upload. A text file with
-    far more lines than the page takes is refused before it is parsed (parsing a 200 MB file
-    takes gigabytes)."""
-    data = upload.getvalue()
-    if not upload.name.lower().endswith((".parquet", ".xlsx")):
-        lines = data.count(b"\n")
-        if lines > MAX_PAGE_ROWS * 3 // 2:
-            raise DataError(f"{upload.name} has {lines:,} lines; this page takes up to "
-                            f"{MAX_PAGE_ROWS:,} rows. Use `assistant batch {upload.name} -o "
-                            "labelled.parquet` for large exports.")
-    return _table(upload.file_id, upload.name, data)
+    """An uploaded table (st.file_uploader's file), parsed once per upload."""
+    return _table(upload.file_id, upload.name, upload.getvalue())
 
 
 def shipped_data():
