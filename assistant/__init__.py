@@ -7,7 +7,7 @@
 
 from .assist import Draft, draft, order_from_message, respond
 from .conversations import Conversation, Conversations, read_conversations
-from .dataset import read_labelled, read_table
+from .dataset import read_labelled
 from .delivery import facts
 from .errors import (
     AssistantError,
@@ -18,14 +18,17 @@ from .errors import (
     PolicyError,
     TemplateError,
 )
-from .model import Model, Prediction, evaluate, train
-from .orders import Order, extract_ids, find_order, read_orders
+from .evaluation import evaluate
+from .model import Model, Prediction, train
+from .orderids import extract_ids
+from .orders import Order, find_order, read_orders
 from .policy import Decision, decide
 from .registry import get_model, load, save
 from .replies import Reply, check_templates, render
 from .scenarios import LABELS, SCENARIOS, SELLER_MESSAGES
 from .settings import Settings
 from .settings import load as load_policy
+from .tables import read_table
 from .threads import Turn, current_request, split_thread
 
 __all__ = [

@@ -1,8 +1,9 @@
-"""Build, train, evaluate, save and load the message classifier.
+"""Build and train the message classifier, and predict with it (`Model`).
 
-The classifier is a scikit-learn ``Pipeline``: word and character TF-IDF features joined by a
-``FeatureUnion``, then a linear SVM whose scores are turned into probabilities by
-``CalibratedClassifierCV`` (sigmoid). Works for any label set.
+The classifier is a scikit-learn ``Pipeline``: the normalising step, word and character TF-IDF
+features joined by a ``FeatureUnion``, then linear SVMs whose scores Platt's sigmoid turns into
+probabilities (``linear.py``). Works for any label set. Saving and loading: ``registry.py``;
+measuring: ``evaluation.py``.
 
 >>> result = train(["where is my parcel", ...], ["not_arrived", ...])   # doctest: +SKIP
 >>> result.model.predict(["still waiting for my order"])[0].label       # doctest: +SKIP
@@ -25,10 +26,10 @@ import sklearn
 from scipy import sparse
 from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import accuracy_score, classification_report, f1_score
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from .errors import ModelError
+from .evaluation import metrics
 from .features import CharWordNgrams
 from .language import LanguageHead, detect, detect_with
 from .linear import CalibratedLinearSVC
@@ -309,36 +310,6 @@ def choose_thresholds(proba: np.ndarray, truth: np.ndarray, labels: Sequence[str
     chosen = best or (Thresholds(0.99, 0.5), {"coverage": 0.0, "wrong_not_flagged": 0.0,
                                               "precision": None})
     return chosen[0], {**chosen[1], "max_wrong_not_flagged": max_wrong}
-
-
-def evaluate(model: Model, texts: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
-    """Accuracy, macro-F1, per-label precision/recall/F1/support and the review rate."""
-    predictions = model.predict(texts, languages=None)
-    return metrics(labels, [p.label for p in predictions], [p.needs_review for p in predictions])
-
-
-def metrics(truth: Sequence[str], predicted: Sequence[str],
-            review: Sequence[bool] | None = None) -> dict[str, Any]:
-    """The figures `evaluate` reports, from true and predicted labels."""
-    labels = sorted(set(truth) | set(predicted))
-    report = classification_report(truth, predicted, labels=labels, output_dict=True,
-                                   zero_division=0)
-    per_label = {lab: {"precision": report[lab]["precision"], "recall": report[lab]["recall"],
-                       "f1": report[lab]["f1-score"], "support": int(report[lab]["support"])}
-                 for lab in labels}
-    out = {
-        "accuracy": float(accuracy_score(truth, predicted)),
-        "macro_f1": float(f1_score(truth, predicted, labels=sorted(set(truth)), average="macro",
-                                   zero_division=0)),
-        "rows": len(truth),
-        "per_label": per_label,
-    }
-    if review is not None:
-        review = np.asarray(review, dtype=bool)
-        right = np.asarray(truth) == np.asarray(predicted)
-        out["needs_review_rate"] = float(review.mean())
-        out["accuracy_when_confident"] = float(right[~review].mean()) if (~review).any() else None
-    return out
 
 
 def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",

@@ -27,8 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import model as m  # noqa: E402
-from assistant.dataset import labelled_frame, read_labelled, read_table, validated  # noqa: E402
-from assistant.reports import threshold_tradeoff  # noqa: E402
+from assistant.dataset import labelled_frame, read_labelled, validated  # noqa: E402
+from assistant.evaluation import threshold_tradeoff  # noqa: E402
+from assistant.tables import read_table  # noqa: E402
 
 ANCHORS = {
     "banking77": "fine-tuned BERT 93.7 (Casanueva et al. 2020)",

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import get_model  # noqa: E402
-from assistant.reports import review_figures  # noqa: E402
+from assistant.evaluation import review_figures  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "realdev" / "real_dev.csv"
 

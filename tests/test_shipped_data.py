@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from assistant import model as m
-from assistant.dataset import near_duplicates, read_labelled
+from assistant.dataset import read_labelled
+from assistant.evaluation import evaluate
+from assistant.nearduplicates import near_duplicates
 from assistant.scenarios import LABELS
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -55,7 +56,7 @@ def test_shipped_files_validate():
 
 
 def test_default_model_on_the_test_split(default_model, test):
-    result = m.evaluate(default_model, test["text"].tolist(), test["label"].tolist())
+    result = evaluate(default_model, test["text"].tolist(), test["label"].tolist())
     assert result["macro_f1"] >= 0.90, result["macro_f1"]
     # Confident answers must be more often right than all answers.
     assert result["accuracy_when_confident"] >= result["accuracy"]

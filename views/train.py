@@ -12,8 +12,9 @@ import ui
 from assistant import AssistantError, registry
 from assistant import model as m
 from assistant.checks import comparison_note, data_problems, label_warnings
-from assistant.dataset import Table, labelled_frame, validated
-from assistant.reports import confusion_figure
+from assistant.dataset import labelled_frame, validated
+from assistant.evaluation import confusion_figure, evaluate, metrics
+from assistant.tables import Table
 
 state = st.session_state
 st.title("Train and manage models")
@@ -163,9 +164,9 @@ if st.button("Train a new version", type="primary", key="train_go", icon=":mater
         unseen = [not s for s in current.has_seen(result.holdout_texts)]
         texts = [t for t, u in zip(result.holdout_texts, unseen, strict=True) if u]
         labels = [t for t, u in zip(result.holdout_labels, unseen, strict=True) if u]
-        new_on_same = m.metrics(labels, [p for p, u in zip(result.holdout_predicted, unseen,
+        new_on_same = metrics(labels, [p for p, u in zip(result.holdout_predicted, unseen,
                                                              strict=True) if u])
-        baseline = m.evaluate(current, texts, labels) if texts else None
+        baseline = evaluate(current, texts, labels) if texts else None
         state["trained"]["baseline"] = (baseline, new_on_same, len(texts))
     except AssistantError as exc:
         st.warning(f"The model in use could not be measured for comparison: {exc}")

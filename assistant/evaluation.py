@@ -1,5 +1,7 @@
-"""Evaluation reports in Rasa NLU's shapes, cross-validation, model comparison, and the
-needs-review threshold's trade-off on out-of-scope messages.
+"""Everything that measures a model: the figures (`metrics`, `evaluate`), the evaluation
+reports in Rasa NLU's shapes, cross-validation, model comparison, the needs-review
+threshold's trade-off on out-of-scope messages, and the figures that say how safe the
+answers are for an agent (`review_figures`).
 
 >>> files = write_reports(model, texts, labels, "reports/")     # doctest: +SKIP
 >>> sorted(p.name for p in files)                               # doctest: +SKIP
@@ -13,49 +15,87 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.metrics import classification_report, confusion_matrix
-from sklearn.model_selection import StratifiedKFold
+from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
-from . import model as m
 from .errors import DataError
 from .optional import require
 
+if TYPE_CHECKING:  # model imports this module (its training figures are `metrics`)
+    from .model import Model, Prediction
+
+
 OUT_OF_SCOPE = "NO_NODES_DETECTED"  # HINT3's name; any label can be named as out-of-scope
+
+
+def per_label(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """scikit-learn's classification report for every label seen in either list, and its
+    averages: the one place that computes precision, recall, F1 and support.
+
+    >>> per_label(["a", "a", "b"], ["a", "b", "b"])["b"]["precision"]
+    0.5
+    """
+    labels = sorted(set(truth) | set(predicted))
+    report = classification_report(truth, predicted, labels=labels, output_dict=True,
+                                   zero_division=0)
+    return {key: {k: (int(v) if k == "support" else float(v)) for k, v in row.items()}
+            for key, row in report.items() if isinstance(row, dict)}
+
+
+def metrics(truth: Sequence[str], predicted: Sequence[str],
+            review: Sequence[bool] | None = None) -> dict[str, Any]:
+    """Accuracy, macro-F1 (over the true labels), per-label precision/recall/F1/support and,
+    given the needs-review flags, the review rate and the accuracy of the confident answers."""
+    report = per_label(truth, predicted)
+    right = np.asarray(truth, dtype=object) == np.asarray(predicted, dtype=object)
+    out = {
+        "accuracy": float(right.mean()) if len(right) else 0.0,
+        "macro_f1": float(f1_score(truth, predicted, labels=sorted(set(truth)), average="macro",
+                                   zero_division=0)),
+        "rows": len(truth),
+        "per_label": {lab: {"precision": row["precision"], "recall": row["recall"],
+                            "f1": row["f1-score"], "support": row["support"]}
+                      for lab, row in report.items() if not lab.endswith(" avg")},
+    }
+    if review is not None:
+        review = np.asarray(review, dtype=bool)
+        out["needs_review_rate"] = float(review.mean())
+        out["accuracy_when_confident"] = float(right[~review].mean()) if (~review).any() else None
+    return out
+
+
+def evaluate(model: Model, texts: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
+    """`metrics` of ``model`` on labelled rows."""
+    predictions = model.predict(texts, languages=None)
+    return metrics(labels, [p.label for p in predictions], [p.needs_review for p in predictions])
 
 
 def intent_report(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
     """Rasa's ``intent_report.json``: per label precision, recall, f1-score, support and
     confused_with {label: count}; plus accuracy, macro avg and weighted avg."""
-    labels = sorted(set(truth) | set(predicted))
-    report = classification_report(truth, predicted, labels=labels, output_dict=True,
-                                   zero_division=0)
     confused: dict[str, Counter] = defaultdict(Counter)
     for t, p in zip(truth, predicted, strict=True):
         if t != p:
             confused[t][p] += 1
-    out: dict[str, Any] = {}
-    for label in labels:
-        row = report[label]
-        out[label] = {"precision": row["precision"], "recall": row["recall"],
-                      "f1-score": row["f1-score"], "support": int(row["support"]),
-                      "confused_with": dict(confused[label].most_common())}
+    report = per_label(truth, predicted)
+    out: dict[str, Any] = {label: {**row, "confused_with": dict(confused[label].most_common())}
+                           for label, row in report.items() if not label.endswith(" avg")}
     out["accuracy"] = float(np.mean(np.asarray(truth) == np.asarray(predicted)))
     for avg in ("macro avg", "weighted avg"):
-        out[avg] = {k: (int(v) if k == "support" else v) for k, v in report[avg].items()}
+        out[avg] = report[avg]
     return out
 
 
-def intent_errors(predictions: Sequence[m.Prediction], truth: Sequence[str]) -> list[dict]:
+def intent_errors(predictions: Sequence[Prediction], truth: Sequence[str]) -> list[dict]:
     """Rasa's ``intent_errors.json``: every wrong prediction with its confidence."""
     return [{"text": p.text, "intent": t,
              "intent_prediction": {"name": p.label, "confidence": round(p.confidence, 4)}}
             for p, t in zip(predictions, truth, strict=True) if p.label != t]
 
 
-def write_reports(model: m.Model, texts: Sequence[str], truth: Sequence[str],
+def write_reports(model: Model, texts: Sequence[str], truth: Sequence[str],
                   folder: str | os.PathLike) -> list[Path]:
     """Write intent_report.json, intent_errors.json, confusion_matrix.png and
     confidence_histogram.png into ``folder`` (created if needed); return the paths."""
@@ -113,7 +153,7 @@ def plot_confusion(truth: Sequence[str], predicted: Sequence[str], path: Path) -
     confusion_figure(truth, predicted).savefig(path, dpi=120)
 
 
-def plot_confidence(predictions: Sequence[m.Prediction], truth: Sequence[str],
+def plot_confidence(predictions: Sequence[Prediction], truth: Sequence[str],
                     path: Path) -> None:
     """Histogram of the confidence of right and of wrong predictions."""
     right = [p.confidence for p, t in zip(predictions, truth, strict=True) if p.label == t]
@@ -138,13 +178,17 @@ def cross_validate(texts: Sequence[str], labels: Sequence[str], folds: int = 5,
     if folds < 2 or folds > smallest:
         raise DataError(f"--folds must be between 2 and {smallest} (the smallest label's "
                         f"count) for this data; got {folds}")
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=m.SEED)
+    from sklearn.model_selection import StratifiedKFold
+
+    from .model import SEED, train
+
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
     runs = []
     for i, (fit, hold) in enumerate(splitter.split(texts, y)):
         if progress:
             progress(i / folds, f"fold {i + 1} of {folds}")
-        result = m.train([texts[j] for j in fit], list(y[fit]))
-        runs.append(m.evaluate(result.model, [texts[j] for j in hold], list(y[hold])))
+        result = train([texts[j] for j in fit], list(y[fit]))
+        runs.append(evaluate(result.model, [texts[j] for j in hold], list(y[hold])))
     summary = {"folds": folds}
     for key in ("accuracy", "macro_f1"):
         values = [r[key] for r in runs]
@@ -158,12 +202,12 @@ def cross_validate(texts: Sequence[str], labels: Sequence[str], folds: int = 5,
     return summary
 
 
-def compare(a: m.Model, b: m.Model, texts: Sequence[str], truth: Sequence[str]
+def compare(a: Model, b: Model, texts: Sequence[str], truth: Sequence[str]
             ) -> dict[str, Any]:
     """Both models on the same rows: figures, per-label F1 difference, changed predictions."""
     pa, pb = a.predict(texts), b.predict(texts)
-    ea = m.metrics(truth, [p.label for p in pa])
-    eb = m.metrics(truth, [p.label for p in pb])
+    ea = metrics(truth, [p.label for p in pa])
+    eb = metrics(truth, [p.label for p in pb])
     labels = sorted(set(ea["per_label"]) | set(eb["per_label"]))
     per_label = {lab: {"f1_a": ea["per_label"].get(lab, {}).get("f1", 0.0),
                        "f1_b": eb["per_label"].get(lab, {}).get("f1", 0.0)} for lab in labels}
@@ -179,7 +223,7 @@ def compare(a: m.Model, b: m.Model, texts: Sequence[str], truth: Sequence[str]
             "broken": sum(c["a_right"] and not c["b_right"] for c in changed)}
 
 
-def threshold_tradeoff(model: m.Model, texts: Sequence[str], truth: Sequence[str],
+def threshold_tradeoff(model: Model, texts: Sequence[str], truth: Sequence[str],
                        out_of_scope: str = OUT_OF_SCOPE,
                        grid: Sequence[float] = tuple(np.round(np.arange(0, 1.0, 0.05), 2))
                        ) -> dict[str, Any]:
@@ -210,13 +254,14 @@ def threshold_tradeoff(model: m.Model, texts: Sequence[str], truth: Sequence[str
             "out_of_scope": int(oos.sum())}
 
 
-def review_figures(truth: Sequence[str], predictions: Sequence[m.Prediction],
+def review_figures(truth: Sequence[str], predictions: Sequence[Prediction],
                    out_of_scope: str = "other") -> dict[str, Any]:
     """How safe the answers are for an agent: in-scope accuracy, out-of-scope caught (labelled
     ``out_of_scope`` and predicted so or flagged for review), the share of all rows that are
     wrong and not flagged, and the precision and coverage of the confident answers.
 
-    >>> p = [m.Prediction("a", "x", .9, (), False), m.Prediction("b", "x", .4, (), True)]
+    >>> from assistant.model import Prediction
+    >>> p = [Prediction("a", "x", .9, (), False), Prediction("b", "x", .4, (), True)]
     >>> review_figures(["x", "other"], p)["out_of_scope_caught"]
     1.0
     """

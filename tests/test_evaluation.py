@@ -5,7 +5,7 @@ import json
 import pytest
 
 from assistant import model as m
-from assistant import reports
+from assistant import evaluation
 from assistant.errors import DataError
 
 TRUTH = ["a", "a", "b", "b", "c"]
@@ -13,7 +13,7 @@ PREDICTED = ["a", "b", "b", "b", "a"]
 
 
 def test_intent_report_has_rasa_shape():
-    report = reports.intent_report(TRUTH, PREDICTED)
+    report = evaluation.intent_report(TRUTH, PREDICTED)
     assert set(report) == {"a", "b", "c", "accuracy", "macro avg", "weighted avg"}
     assert report["a"]["confused_with"] == {"b": 1}
     assert report["c"]["confused_with"] == {"a": 1}
@@ -29,7 +29,7 @@ def test_write_reports(default_model, tmp_path):
     truth = ["empty_package", "not_arrived", "item_stained"]  # the last one is wrong on purpose
     [wrong] = default_model.predict(texts[2:])
     assert wrong.label != "item_stained"
-    paths = reports.write_reports(default_model, texts, truth, tmp_path / "rep")
+    paths = evaluation.write_reports(default_model, texts, truth, tmp_path / "rep")
     assert [p.name for p in paths] == ["intent_report.json", "intent_errors.json",
                                        "confusion_matrix.png", "confidence_histogram.png"]
     report = json.loads(paths[0].read_text())
@@ -52,36 +52,36 @@ def _tiny(name):
 def test_compare_lists_changed_predictions():
     a, texts, labels = _tiny("a")
     b, _, _ = _tiny("b")
-    result = reports.compare(a, b, texts, labels)
+    result = evaluation.compare(a, b, texts, labels)
     assert result["changed"] == [] and result["fixed"] == result["broken"] == 0
     flipped = labels[:-1] + ["lost"]  # the truth changes, not the models: still no change
-    assert reports.compare(a, b, texts, flipped)["per_label"]["lost"]["difference"] == 0
+    assert evaluation.compare(a, b, texts, flipped)["per_label"]["lost"]["difference"] == 0
 
 
 def test_cross_validate_spread():
     texts = [f"lost my card number {i}" for i in range(9)] + [
         f"what is my balance today {i}" for i in range(9)]
     labels = ["lost"] * 9 + ["balance"] * 9
-    result = reports.cross_validate(texts, labels, folds=3)
+    result = evaluation.cross_validate(texts, labels, folds=3)
     assert result["folds"] == 3
     # Two labels that share no word: every fold is perfect, so there is no spread.
     assert result["accuracy"] == {"mean": 1.0, "std": 0.0}
     assert set(result["per_label"]) == {"lost", "balance"}
-    noisy = reports.cross_validate(texts, labels[:4] + ["balance"] * 2 + labels[6:], folds=3)
+    noisy = evaluation.cross_validate(texts, labels[:4] + ["balance"] * 2 + labels[6:], folds=3)
     assert noisy["accuracy"]["mean"] < 1.0 and noisy["accuracy"]["std"] > 0
     with pytest.raises(DataError, match="--folds must be between 2 and 9"):
-        reports.cross_validate(texts, labels, folds=10)
+        evaluation.cross_validate(texts, labels, folds=10)
 
 
 def test_threshold_tradeoff(default_model):
     texts = ["my parcel arrived empty", "where is my order", "what is the capital of peru",
              "play some jazz music"]
     truth = ["empty_package", "not_arrived", "OOS", "OOS"]
-    trade = reports.threshold_tradeoff(default_model, texts, truth, "OOS")
+    trade = evaluation.threshold_tradeoff(default_model, texts, truth, "OOS")
     first, last = trade["rows"][0], trade["rows"][-1]
     assert first["threshold"] == 0 and first["out_of_scope_recall"] == 0
     assert last["out_of_scope_recall"] >= first["out_of_scope_recall"]
     assert last["in_scope_accuracy"] <= first["in_scope_accuracy"]
     assert trade["suggested"] in [r["threshold"] for r in trade["rows"]]
     with pytest.raises(DataError, match="out-of-scope rows"):
-        reports.threshold_tradeoff(default_model, texts[:2], truth[:2], "OOS")
+        evaluation.threshold_tradeoff(default_model, texts[:2], truth[:2], "OOS")
