@@ -15,7 +15,7 @@ from dataclasses import replace
 import streamlit as st
 
 from assistant import registry
-from assistant.dataset import read_labelled, read_table
+from assistant.dataset import read_labelled
 from assistant.errors import AssistantError, DataError
 from assistant.feedback import FeedbackStore, default_path
 from assistant.gloss import LANGUAGE_NAMES
@@ -24,6 +24,7 @@ from assistant.profile import DATE_FORMATS, Profile, load_profile, save_profile
 from assistant.registry import read_card
 from assistant.replies import available_languages
 from assistant.scenarios import LABELS, SELLER_MESSAGES, title
+from assistant.tables import read_table
 
 # The page refuses uploads above this many rows and points to `assistant batch` instead.
 MAX_PAGE_ROWS = 200_000

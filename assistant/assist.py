@@ -17,7 +17,8 @@ from typing import Any
 
 from .language import SERVED
 from .model import Model, Prediction
-from .orders import Order, extract_ids
+from .orderids import extract_ids
+from .orders import Order
 from .policy import Decision, decide
 from .replies import DEFAULT_LANG, Reply, locale_for, render
 from .settings import Settings

@@ -21,12 +21,13 @@ import pandas as pd
 
 from .assist import order_from_message, respond
 from .atomic import neutralise_formulas, write_csv_atomic
-from .dataset import TEXT_COLUMNS, find_column
 from .errors import DataError, OrderError
 from .exports import CHUNK_ROWS, AtomicOutput, count_rows, expand_inputs, read_chunks
 from .model import Model, Prediction
-from .orders import Order, canonical_columns, order_key
+from .orderfields import canonical_columns
+from .orders import Order, order_key
 from .settings import Settings
+from .tables import TEXT_COLUMNS, find_column
 
 __all__ = ["BatchSummary", "Classifier", "classify_frame", "expand_inputs",
            "neutralise_formulas", "reply_columns", "run_batch"]
@@ -263,35 +264,22 @@ def run_batch(inputs: Sequence[str], output: str, *, model: Model, text_column: 
     out = AtomicOutput(output, inputs=files)
     bar = None
     start = time.perf_counter()
-    seen_columns: list[str] | None = None
     try:
         bar = _progress(files, progress)
         with Classifier(model, jobs) as clf:
             in_flight = None
-            for path in files:
-                column = None
-                for chunk in read_chunks(path, encoding=encoding, on_bad_lines=on_bad_lines,
+            for frame, column in _frames(files, summary, text_column=text_column,
+                                         encoding=encoding, on_bad_lines=on_bad_lines,
                                          chunk_rows=chunk_rows, notes=notes):
-                    summary.skipped += [(path, line, why) for line, why in chunk.bad]
-                    frame = chunk.frame
-                    if column is None:
-                        column = find_column(frame.columns, text_column, TEXT_COLUMNS,
-                                             role="text", path=path)
-                        if seen_columns is not None and list(frame.columns) != seen_columns:
-                            raise DataError(f"{path} has other columns than {files[0]}; batch "
-                                            "files in one run must share their columns")
-                        seen_columns = list(frame.columns)
-                    # One chunk in flight: the workers classify it while this process
-                    # writes the previous one and reads the next.
-                    pending = (frame, column, clf.submit(frame[column]))
-                    if in_flight is not None:
-                        _emit(in_flight, clf, out, summary, extra, notes, bar)
-                    in_flight = pending
+                # One chunk in flight: the workers classify it while this process
+                # writes the previous one and reads the next.
+                pending = (frame, column, clf.submit(frame[column]))
+                if in_flight is not None:
+                    _emit(in_flight, clf, out, summary, extra, notes, bar)
+                in_flight = pending
             if in_flight is not None:
                 _emit(in_flight, clf, out, summary, extra, notes, bar)
             summary.unique_messages = clf.classified
-        if seen_columns is None:
-            raise DataError("no rows to classify in " + ", ".join(files))
         out.commit()
     except BaseException:
         out.abort()
@@ -300,13 +288,41 @@ def run_batch(inputs: Sequence[str], output: str, *, model: Model, text_column: 
         if bar is not None:
             bar.close()
     summary.seconds = time.perf_counter() - start
+    _list_skipped(summary, skipped_list)
+    return summary
+
+
+def _frames(files: Sequence[str], summary: BatchSummary, *, text_column: str | None,
+            encoding: str | None, on_bad_lines: str, chunk_rows: int, notes: list[str]):
+    """(chunk, its text column) for every chunk of every input, its malformed rows added to
+    ``summary.skipped``. Raises DataError for inputs whose columns differ or hold no rows."""
+    seen_columns: list[str] | None = None
+    for path in files:
+        column = None
+        for chunk in read_chunks(path, encoding=encoding, on_bad_lines=on_bad_lines,
+                                 chunk_rows=chunk_rows, notes=notes):
+            summary.skipped += [(path, line, why) for line, why in chunk.bad]
+            frame = chunk.frame
+            if column is None:
+                column = find_column(frame.columns, text_column, TEXT_COLUMNS, role="text",
+                                     path=path)
+                if seen_columns is not None and list(frame.columns) != seen_columns:
+                    raise DataError(f"{path} has other columns than {files[0]}; batch files "
+                                    "in one run must share their columns")
+                seen_columns = list(frame.columns)
+            yield frame, column
+    if seen_columns is None:
+        raise DataError("no rows to classify in " + ", ".join(files))
+
+
+def _list_skipped(summary: BatchSummary, skipped_list: Path) -> None:
+    """Write the skipped rows beside the output, or remove an earlier run's list."""
     if summary.skipped:
         summary.skipped_file = str(skipped_list)
         write_csv_atomic(pd.DataFrame(summary.skipped, columns=["file", "line", "reason"]),
                          summary.skipped_file)
     else:  # a list left by an earlier run would describe rows this output does not lack
         skipped_list.unlink(missing_ok=True)
-    return summary
 
 
 def _emit(item, clf: Classifier, out: AtomicOutput, summary: BatchSummary, extra, notes,

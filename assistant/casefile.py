@@ -24,7 +24,9 @@ from .delivery import OrderFacts, order_problems
 from .errors import OrderError
 from .language import SERVED
 from .model import Prediction
-from .orders import ORDER_FIELDS, TRACKING_STATUSES, Order, extract_ids
+from .orderfields import TRACKING_STATUSES
+from .orderids import extract_ids
+from .orders import ORDER_FIELDS, Order
 from .scenarios import SCENARIOS, SELLER_MESSAGES, title
 
 _KNOWN_LABELS = frozenset((*SCENARIOS, *SELLER_MESSAGES))
@@ -119,9 +121,9 @@ def choices(name: str) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _choice_fields() -> dict[str, dict[str, str]]:
-    from . import orders
+    from . import orderfields
 
-    ids = getattr(orders, "CHOICES", {"tracking_status": TRACKING_STATUSES})
+    ids = getattr(orderfields, "CHOICES", {"tracking_status": TRACKING_STATUSES})
     named = {"tracking_status": STATUS_WORDS}
     try:
         from .platforms import PLATFORMS

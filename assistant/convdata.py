@@ -24,16 +24,9 @@ from .conversations import (
     parse_conversations,
 )
 from .convlabels import find_named
-from .dataset import (
-    LABEL_COLUMNS,
-    MIN_EXAMPLES,
-    LabelledData,
-    Problem,
-    format_problems,
-    labelled_frame,
-    validated,
-)
+from .dataset import MIN_EXAMPLES, LabelledData, labelled_frame, validated
 from .errors import DataError
+from .tables import LABEL_COLUMNS, Problem, format_problems
 from .threads import DEFAULT_EXAMPLES, EXAMPLE_MODES
 
 __all__ = ["Sources", "read_sources", "read_training", "validate_files"]

@@ -33,8 +33,8 @@ from .convlabels import (
     resolve,
     split_tags,
 )
-from .dataset import LABEL_COLUMNS, Problem, format_problems
 from .errors import DataError
+from .tables import LABEL_COLUMNS, Problem, format_problems
 from .threads import BUYER, DEFAULT_EXAMPLES, SELLER, Turn, buyer_side, current_request
 
 __all__ = ["Conversation", "Conversations", "looks_like_conversations", "parse_conversations",

@@ -20,9 +20,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .dataset import Table, _normalise, find_column, read_table
 from .errors import DataError
 from .scenarios import LABELS
+from .tables import Table, _normalise, find_column, read_table
 
 TAG_COLUMNS = ("tags", "tag", "labels", "tag_list", "ticket_tags", "conversation_labels")
 MAP_TAG_COLUMNS = ("tag", "tags", "helpdesk_tag", "source", "from", "category", "reason")

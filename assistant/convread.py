@@ -20,9 +20,10 @@ from typing import Any
 import pandas as pd
 
 from .convlabels import find_named
-from .dataset import Problem, decode, read_table
+from .decoding import decode
 from .errors import DataError, OrderError
-from .orders import YEARS, parse_bool
+from .orderfields import YEARS, parse_bool
+from .tables import Problem, read_table
 from .threads import BUYER, SELLER, Turn, clean_text, role_of_name
 
 SKIP = "skip"

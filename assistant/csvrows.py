@@ -134,20 +134,8 @@ def parse_chunks(handle: TextIO, *, delimiter: str, path: str = "", chunk_rows: 
 
     Raises DataError when the header is missing, empty or names a column twice.
     """
-    where = path or "the input"
     lines = _Lines(handle, delimiter)
-    try:
-        _, _, header = lines.record()
-    except StopIteration:
-        raise DataError(f"{where} is empty; give a file with a header row") from None
-    except csv.Error as exc:
-        raise DataError(f"{where}: the header row is not readable: "
-                        f"{_reason(exc, delimiter)}") from None
-    header = [h.strip() for h in header]
-    if not any(header):
-        raise DataError(f"{where} has an empty header row; the first line must name the "
-                        "columns")
-    check_columns(header, where)
+    header = _header(lines, delimiter, path or "the input")
     width = len(header)
 
     def chunks() -> Iterator[Parsed]:
@@ -159,14 +147,7 @@ def parse_chunks(handle: TextIO, *, delimiter: str, path: str = "", chunk_rows: 
             except StopIteration:
                 break
             except csv.Error as exc:
-                reason = _reason(exc, delimiter)
-                if "expected after" in str(exc) and lines.base + lines.reader.line_num > first:
-                    # The quote that "ends a cell" lines below is the one closing a quote
-                    # opened on this line: that opening quote is the mistake.
-                    reason = ("a double quote opens a cell that does not close on its line; "
-                              "close the quote or remove it (write a quote inside a cell as "
-                              "two quotes, \"\")")
-                out.bad.append(BadRow(first, reason))
+                out.bad.append(BadRow(first, _malformed(exc, delimiter, lines, first)))
                 lines.restart_after(first)
                 continue
             if not fields or (len(fields) == 1 and not fields[0].strip() and width > 1):
@@ -189,6 +170,35 @@ def parse_chunks(handle: TextIO, *, delimiter: str, path: str = "", chunk_rows: 
         yield out
 
     return header, chunks()
+
+
+def _header(lines: _Lines, delimiter: str, where: str) -> list[str]:
+    """The column names in the first record; DataError when it is missing, empty or names a
+    column twice."""
+    try:
+        _, _, header = lines.record()
+    except StopIteration:
+        raise DataError(f"{where} is empty; give a file with a header row") from None
+    except csv.Error as exc:
+        raise DataError(f"{where}: the header row is not readable: "
+                        f"{_reason(exc, delimiter)}") from None
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise DataError(f"{where} has an empty header row; the first line must name the "
+                        "columns")
+    check_columns(header, where)
+    return header
+
+
+def _malformed(exc: csv.Error, delimiter: str, lines: _Lines, first: int) -> str:
+    """Why the record starting on line ``first`` cannot be read (asked before reading again
+    from the line after it)."""
+    if "expected after" in str(exc) and lines.base + lines.reader.line_num > first:
+        # The quote that "ends a cell" lines below is the one closing a quote opened on
+        # this line: that opening quote is the mistake.
+        return ("a double quote opens a cell that does not close on its line; close the "
+                "quote or remove it (write a quote inside a cell as two quotes, \"\")")
+    return _reason(exc, delimiter)
 
 
 def check_columns(columns, where: str) -> None:

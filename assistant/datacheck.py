@@ -16,15 +16,10 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from .atomic import write_csv_atomic, write_text_atomic
-from .dataset import (
-    MIN_EXAMPLES,
-    Problem,
-    check_labelled,
-    labelled_frame,
-    near_duplicates,
-    read_table,
-)
+from .dataset import MIN_EXAMPLES, check_labelled, labelled_frame
 from .errors import DataError
+from .nearduplicates import near_duplicates
+from .tables import Problem, read_table
 
 LONG_TEXT = 1000
 IMBALANCE = 10.0
@@ -63,16 +58,8 @@ def validate(paths: Sequence[str | os.PathLike], *, text_column: str | None = No
     report = Report()
     frames = list(frames)
     for path in paths:
-        table = read_table(path, encoding=encoding)
-        head = Path(path).read_bytes()[:3]
-        if head == b"\xef\xbb\xbf":
-            report.problems.append(Problem(
-                "the file starts with a UTF-8 byte-order mark (BOM); it is read correctly here, "
-                "but some tools take it as part of the first column's name", None, str(path),
-                "warning"))
-        for note in table.warnings:
-            report.problems.append(Problem(note, None, str(path), "warning"))
-        frames.append(labelled_frame(table, text_column=text_column, label_column=label_column))
+        frames.append(_read_file(path, report, text_column=text_column,
+                                 label_column=label_column, encoding=encoding))
     frame = pd.concat(frames, ignore_index=True)
     report.rows = len(frame)
     if frame.empty:
@@ -93,6 +80,27 @@ def validate(paths: Sequence[str | os.PathLike], *, text_column: str | None = No
         report.problems.append(Problem(f"very long text ({len(rec.text)} characters); check "
                                        "that it is one message, not a whole conversation",
                                        rec.row, rec.source, "warning"))
+    _label_warnings(report, known_labels)
+    return report
+
+
+def _read_file(path: str | os.PathLike, report: Report, *, text_column: str | None,
+               label_column: str | None, encoding: str | None) -> pd.DataFrame:
+    """One file's labelled rows; what reading it found goes into ``report``."""
+    table = read_table(path, encoding=encoding)
+    head = Path(path).read_bytes()[:3]
+    if head == b"\xef\xbb\xbf":
+        report.problems.append(Problem(
+            "the file starts with a UTF-8 byte-order mark (BOM); it is read correctly here, "
+            "but some tools take it as part of the first column's name", None, str(path),
+            "warning"))
+    for note in table.warnings:
+        report.problems.append(Problem(note, None, str(path), "warning"))
+    return labelled_frame(table, text_column=text_column, label_column=label_column)
+
+
+def _label_warnings(report: Report, known_labels: Iterable[str] | None) -> None:
+    """Warnings about the labels counted: a strong imbalance, labels with no reply template."""
     if len(report.counts) > 1:
         most, least = max(report.counts.values()), min(report.counts.values())
         if most / least > IMBALANCE:
@@ -107,7 +115,6 @@ def validate(paths: Sequence[str | os.PathLike], *, text_column: str | None = No
             report.problems.append(Problem(
                 f"label {label!r} has no reply template; its replies will use the holding "
                 f"reply (add templates/en/{label}.txt.j2)", severity="warning"))
-    return report
 
 
 def _duplicates(frame: pd.DataFrame, report: Report, near: float) -> None:

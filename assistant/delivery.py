@@ -24,7 +24,8 @@ from typing import Any
 
 from . import paths
 from .errors import DataError
-from .orders import Order, _key
+from .orderfields import loose_key
+from .orders import Order
 from .platforms import PLATFORMS
 from .settings import Settings, load
 
@@ -49,12 +50,12 @@ class CarrierPromise:
 
 
 def _carrier_row(row: dict[str, str]) -> tuple[str, tuple[str, ...], str, CarrierPromise]:
-    services = tuple(_key(s) for s in row["service"].split("|") if s.strip())
+    services = tuple(loose_key(s) for s in row["service"].split("|") if s.strip())
     days = [int(row[k]) if row[k].strip() else None
             for k in ("promised_days", "usual_min_days", "usual_max_days")]
     shown = "" if services == _NO_SERVICE else row["service"].split("|")[0]
     name = " ".join(p for p in (row["carrier"], shown, row["destination_country"]) if p)
-    return (_key(row["carrier"]), services, row["destination_country"].upper(),
+    return (loose_key(row["carrier"]), services, row["destination_country"].upper(),
             CarrierPromise(name, *days))
 
 
@@ -84,14 +85,14 @@ def carrier_promise(carrier: str | None, service: str | None = None,
                     country: str | None = None, *,
                     path: str | Path | None = None) -> CarrierPromise | None:
     """The carrier table's row for this carrier/service/country, or None if not listed."""
-    text = _key(f"{carrier or ''} {service or ''}")
+    text = loose_key(f"{carrier or ''} {service or ''}")
     if not text:
         return None
     for row_carrier, services, row_country, promise in _carrier_rows(str(path or CARRIERS_CSV)):
         if row_carrier not in text or row_country not in ("", (country or "").upper()):
             continue
         if services == _NO_SERVICE:
-            if not _key(service or ""):
+            if not loose_key(service or ""):
                 return promise
         elif not services or any(s in text for s in services):
             return promise

@@ -22,10 +22,10 @@ import pandas as pd
 
 from .atomic import write_table_csv
 from .batch import BatchSummary, Classifier, rename_clashes
-from .dataset import TEXT_COLUMNS, find_column
 from .errors import DataError
 from .model import Model
 from .optional import require
+from .tables import TEXT_COLUMNS, find_column
 
 
 def _process_partition(frame: pd.DataFrame, model: Model, column: str, folder: str,
@@ -80,8 +80,6 @@ def run_dask(inputs: Sequence[str], output: str, *, model: Model,
     Malformed CSV rows are skipped by the readers (use the local engine to list them).
     """
     dist = require("dask.distributed", "dask", "--engine dask")
-    Client, LocalCluster = dist.Client, dist.LocalCluster
-
     notes = notes if notes is not None else []
     target = Path(output)
     as_csv = target.suffix.lower() == ".csv"
@@ -91,31 +89,11 @@ def run_dask(inputs: Sequence[str], output: str, *, model: Model,
         raise DataError(f"{output} already exists; choose a new output folder")
     target.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    cluster = None
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout="20s")
-        except OSError as exc:
-            raise DataError(f"cannot reach the Dask scheduler at {scheduler}: {exc}; check the "
-                            "address (tcp://HOST:8786) and that the scheduler runs") from None
-    else:
-        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, dashboard_address=None)
-        client = Client(cluster)
+    client, cluster = _connect(dist, scheduler, workers)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial"))
     try:
-        frame = _read(list(inputs), blocksize)
-        column = find_column(frame.columns, text_column, TEXT_COLUMNS, role="text",
-                             path=", ".join(inputs))
-        renames = rename_clashes(frame.columns, notes)
-        frame = frame.rename(columns=renames)
-        column = renames.get(column, column)
-        [model_future] = client.scatter([model], broadcast=True)
-        meta = pd.DataFrame({"rows": pd.Series(dtype="int64"),
-                             "review": pd.Series(dtype="int64")})
-        tallies = frame.map_partitions(_process_partition, model_future, column, str(tmp),
-                                       as_csv, meta=meta).compute()
-        totals = tallies.groupby(level=0).sum()
+        totals = _classify(client, inputs, model, text_column=text_column, blocksize=blocksize,
+                           folder=tmp, as_csv=as_csv, notes=notes)
         if target.exists():
             target.rmdir()
         os.replace(tmp, target)
@@ -132,3 +110,34 @@ def run_dask(inputs: Sequence[str], output: str, *, model: Model,
     summary.rows = int(totals["rows"].sum())
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _connect(dist, scheduler: str | None, workers: int | None):
+    """(client, local cluster or None): the scheduler at ``scheduler``, else a local cluster
+    of ``workers`` processes (one per core by default) started for the run."""
+    if scheduler:
+        try:
+            return dist.Client(scheduler, timeout="20s"), None
+        except OSError as exc:
+            raise DataError(f"cannot reach the Dask scheduler at {scheduler}: {exc}; check the "
+                            "address (tcp://HOST:8786) and that the scheduler runs") from None
+    cluster = dist.LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                                processes=True, dashboard_address=None)
+    return dist.Client(cluster), cluster
+
+
+def _classify(client, inputs: Sequence[str], model: Model, *, text_column: str | None,
+              blocksize: str, folder: Path, as_csv: bool, notes: list[str]) -> pd.DataFrame:
+    """Classify every partition into a part file in ``folder``; the rows and reviews per label."""
+    frame = _read(list(inputs), blocksize)
+    column = find_column(frame.columns, text_column, TEXT_COLUMNS, role="text",
+                         path=", ".join(inputs))
+    renames = rename_clashes(frame.columns, notes)
+    frame = frame.rename(columns=renames)
+    column = renames.get(column, column)
+    [model_future] = client.scatter([model], broadcast=True)
+    meta = pd.DataFrame({"rows": pd.Series(dtype="int64"),
+                         "review": pd.Series(dtype="int64")})
+    tallies = frame.map_partitions(_process_partition, model_future, column, str(folder),
+                                   as_csv, meta=meta).compute()
+    return tallies.groupby(level=0).sum()

@@ -18,16 +18,16 @@ import pandas as pd
 
 from .atomic import check_target, commit, temp_beside, write_table_csv
 from .csvrows import check_columns
-from .dataset import (
+from .decoding import (
     FALLBACK_ENCODINGS,
     bom_encoding,
-    csv_chunks,
     fallback_note,
     refuse_binary,
     utf16_order,
     utf16_without_bom,
 )
 from .errors import DataError
+from .tables import csv_chunks
 
 INPUT_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".parquet")
 OUTPUT_SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet")
@@ -173,7 +173,7 @@ def read_chunks(path: str, *, encoding: str | None = None, on_bad_lines: str = "
 
 
 def _sniff_sep(handle) -> str:
-    from .dataset import sniff_delimiter
+    from .tables import sniff_delimiter
 
     if not handle.seekable():
         return ","

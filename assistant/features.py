@@ -3,8 +3,9 @@
 scikit-learn's ``analyzer="char_wb"`` takes the character n-grams of each word (padded with a
 space) separately, so a message's n-gram counts are the sum of its words' counts. Words repeat
 across messages far more than messages do, so :class:`CharWordNgrams` keeps each word's
-n-gram columns once and builds a message's row from its words: the same matrix as
-``TfidfVectorizer(analyzer="char_wb")`` (a test checks it), several times faster to transform.
+n-gram columns once and builds a message's row from its words: the same vocabulary and
+matrix as ``TfidfVectorizer(analyzer="char_wb")`` (a test checks it), several times faster to
+fit and to transform.
 
 >>> v = CharWordNgrams(ngram_range=(2, 3)).fit(["my parcel", "parcel lost"])
 >>> v.transform(["parcel"]).nnz == v.transform(["parcel parcel"]).nnz
@@ -24,7 +25,7 @@ CACHE_WORDS = 200_000
 
 
 class CharWordNgrams(TfidfVectorizer):
-    """``TfidfVectorizer(analyzer="char_wb")`` with a faster, cached ``transform``."""
+    """``TfidfVectorizer(analyzer="char_wb")`` with a faster fit and a cached ``transform``."""
 
     def __init__(self, *, ngram_range=(2, 5), min_df=2, sublinear_tf=True,
                  strip_accents="unicode", dtype=np.float32):
@@ -36,41 +37,67 @@ class CharWordNgrams(TfidfVectorizer):
         state.pop("_words", None)  # a cache, rebuilt on use
         return state
 
-    def _word_columns(self, word: str) -> np.ndarray:
-        """The vocabulary columns of one word's n-grams (with repeats), as char_wb takes them."""
+    def _grams(self, word: str):
+        """One word's n-grams (with repeats), as char_wb takes them."""
         padded = f" {word} "
         low, high = self.ngram_range
-        vocabulary = self.vocabulary_
-        found = []
         for n in range(low, high + 1):
             last = max(len(padded) - n, 0)
             for start in range(last + 1):
-                column = vocabulary.get(padded[start:start + n])
-                if column is not None:
-                    found.append(column)
+                yield padded[start:start + n]
             if last == 0:  # a word shorter than n is counted once
                 break
-        return np.asarray(found, dtype=np.int64)
+
+    def _word_columns(self, word: str) -> np.ndarray:
+        """The vocabulary columns of one word's n-grams (with repeats)."""
+        vocabulary = self.vocabulary_
+        return np.asarray([c for c in map(vocabulary.get, self._grams(word)) if c is not None],
+                          dtype=np.int64)
+
+    def _count_vocab(self, raw_documents, fixed_vocab):
+        """scikit-learn's counting step of ``fit``, word by word: each distinct word's
+        n-grams are read once. scikit-learn then prunes (min_df) and sorts the vocabulary as
+        it does for its own counts."""
+        if fixed_vocab:
+            return super()._count_vocab(raw_documents, fixed_vocab)
+        vocabulary: dict[str, int] = {}
+        seen: dict[str, np.ndarray] = {}
+
+        def columns(word: str) -> np.ndarray:
+            return np.asarray([vocabulary.setdefault(g, len(vocabulary))
+                               for g in self._grams(word)], dtype=np.int64)
+
+        counts = self._matrix(raw_documents, seen, columns, lambda: len(vocabulary))
+        if not vocabulary:
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+        counts.indices = counts.indices.astype(np.int32, copy=False)
+        counts.indptr = counts.indptr.astype(np.int32, copy=False)
+        return vocabulary, counts
 
     def _counts(self, documents) -> sparse.csr_matrix:
-        preprocess = self.build_preprocessor()
         words = self.__dict__.setdefault("_words", {})
         if len(words) > CACHE_WORDS:
             words.clear()
+        return self._matrix(documents, words, self._word_columns, lambda: len(self.vocabulary_))
+
+    def _matrix(self, documents, words: dict, columns_of, width) -> sparse.csr_matrix:
+        """The n-gram counts of ``documents``, a row each: the sum of their words' columns
+        (``columns_of(word)``, remembered in ``words``)."""
+        preprocess = self.build_preprocessor()
         parts, lengths = [], []
         for document in documents:
             total = 0
             for word in _SPACES.sub(" ", preprocess(document)).split():
                 columns = words.get(word)
                 if columns is None:
-                    columns = words[word] = self._word_columns(word)
+                    columns = words[word] = columns_of(word)
                 parts.append(columns)
                 total += len(columns)
             lengths.append(total)
         columns = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
         rows = np.repeat(np.arange(len(lengths)), lengths)
         counts = sparse.csr_matrix((np.ones(len(columns), dtype=self.dtype), (rows, columns)),
-                                   shape=(len(lengths), len(self.vocabulary_)))
+                                   shape=(len(lengths), width()))
         counts.sum_duplicates()
         return counts
 

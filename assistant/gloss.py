@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .orders import extract_ids
+from .orderids import extract_ids
 from .scenarios import SCENARIOS, SELLER_MESSAGES, title
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "pt": "Portuguese", "fr": "French",

@@ -36,6 +36,29 @@ def _svm(x, y: np.ndarray, c: float, weight, seed: int) -> tuple[np.ndarray, np.
     return svm.coef_.T, svm.intercept_
 
 
+_REST = "\x00rest"  # stands for every class outside a chunk (see _svm_chunk)
+
+
+def _svm_chunk(x, y: np.ndarray, chunk: np.ndarray, c: float, weight, seed: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The one-vs-rest SVMs of the classes in ``chunk`` (two or more) only, on all rows.
+
+    liblinear's one-vs-rest problem for class k weighs k's rows by C times k's class weight
+    and every other row by C, whatever its class. So relabelling the rows of the classes
+    outside the chunk as one "rest" class leaves each chunk class's problem as it is in the
+    full fit (the same solution, to liblinear's tolerance), and chunks can be fitted side by
+    side. The rest class's own problem is of no use: a tiny weight makes it converge at once.
+    """
+    classes, counts = np.unique(y, return_counts=True)
+    balanced = len(y) / (len(classes) * counts) if weight == "balanced" else np.ones(len(counts))
+    weights = {**dict(zip(classes, balanced, strict=True)), _REST: 1e-6}
+    inside = np.isin(y, chunk)
+    svm = LinearSVC(C=c, class_weight={k: weights[k] for k in (*chunk, _REST)},
+                    random_state=seed, tol=1e-3).fit(x, np.where(inside, y, _REST))
+    keep = [list(svm.classes_).index(k) for k in chunk]
+    return svm.coef_[keep].T, svm.intercept_[keep]
+
+
 def _platt(decision: np.ndarray, target: np.ndarray, iterations: int = 100
            ) -> tuple[np.ndarray, np.ndarray]:
     """Per column k, (a_k, b_k) with P(target | decision) = 1 / (1 + exp(a * decision + b)):
@@ -44,33 +67,42 @@ def _platt(decision: np.ndarray, target: np.ndarray, iterations: int = 100
     Newton's method with step halving (Lin, Lin and Weng, 2007)."""
     positives = target.sum(axis=0)
     negatives = len(target) - positives
-    soft = np.where(target, (positives + 1) / (positives + 2), 1 / (negatives + 2))
+    # One row per class (contiguous), so the classes still being fitted are cheap to take:
+    # most converge in a few steps, and the rest are fitted alone (2.5x faster on Banking77).
+    scores = np.ascontiguousarray(decision.T, dtype=np.float64)
+    soft = np.where(target, (positives + 1) / (positives + 2), 1 / (negatives + 2)).T
     a = np.zeros(target.shape[1])
     b = np.log((negatives + 1) / (positives + 1))
 
-    def loss(a, b):
-        z = decision * a + b
-        return (np.logaddexp(0, z) - (1 - soft) * z).sum(axis=0)
+    def loss(d, t, a, b):
+        z = d * a[:, None] + b[:, None]
+        return (np.logaddexp(0, z) - (1 - t) * z).sum(axis=1)
 
-    current = loss(a, b)
+    active = np.arange(len(a))  # the classes whose gradient is not yet ~0
+    current = loss(scores, soft, a, b)
     for _ in range(iterations):
-        p = expit(-(decision * a + b))
-        g = soft - p  # dL/dz
+        d, t, aa, bb = scores[active], soft[active], a[active], b[active]
+        p = expit(-(d * aa[:, None] + bb[:, None]))
+        g = t - p  # dL/dz
         w = p * (1 - p) + 1e-12
-        grad_a, grad_b = (g * decision).sum(axis=0), g.sum(axis=0)
-        if max(np.abs(grad_a).max(), np.abs(grad_b).max()) < 1e-6:
+        grad_a, grad_b = (g * d).sum(axis=1), g.sum(axis=1)
+        moving = np.maximum(np.abs(grad_a), np.abs(grad_b)) >= 1e-6
+        if not moving.any():
             break
-        haa, hab, hbb = (w * decision**2).sum(axis=0), (w * decision).sum(axis=0), w.sum(axis=0)
+        active, d, t, aa, bb, w = (v[moving] for v in (active, d, t, aa, bb, w))
+        grad_a, grad_b = grad_a[moving], grad_b[moving]
+        haa, hab, hbb = (w * d**2).sum(axis=1), (w * d).sum(axis=1), w.sum(axis=1)
         det = haa * hbb - hab**2 + 1e-12
         step_a, step_b = (hbb * grad_a - hab * grad_b) / det, (haa * grad_b - hab * grad_a) / det
-        size = np.ones_like(a)
+        size, before = np.ones_like(aa), current[active]
         for _ in range(30):  # halve each class's step until its loss does not grow
-            trial = loss(a - size * step_a, b - size * step_b)
-            worse = trial > current + 1e-12
+            trial = loss(d, t, aa - size * step_a, bb - size * step_b)
+            worse = trial > before + 1e-12
             if not worse.any():
                 break
             size = np.where(worse, size / 2, size)
-        a, b, current = a - size * step_a, b - size * step_b, np.minimum(trial, current)
+        a[active], b[active] = aa - size * step_a, bb - size * step_b
+        current[active] = np.minimum(trial, before)
     return a, b
 
 
@@ -99,11 +131,18 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         args = (self.C, self.class_weight, self.random_state)
         split = StratifiedKFold(self.folds, shuffle=True, random_state=self.random_state)
         folds = list(split.split(np.zeros(len(y)), y))
-        # The final model and the fold models are independent: fitted side by side, the
-        # largest first (liblinear releases the GIL, so threads use every core).
+        # The final model (in two halves of its classes, when it has many) and the fold
+        # models are independent: fitted side by side, the largest first (liblinear releases
+        # the GIL, so threads use every core). Always two halves, whatever the cores, so the
+        # model does not depend on the machine.
+        final = ([delayed(_svm_chunk)(x, y, half, *args)
+                  for half in np.array_split(self.classes_, 2)]
+                 if len(self.classes_) >= 8 else [delayed(_svm)(x, y, *args)])
         fitted = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(_svm)(x[rows], y[rows], *args)
-            for rows in [np.arange(len(y))] + [rows for rows, _ in folds])
+            final + [delayed(_svm)(x[rows], y[rows], *args) for rows, _ in folds])
+        fitted = [tuple(np.concatenate(part, axis=-1) for part in zip(*fitted[:len(final)],
+                                                                      strict=True)),
+                  *fitted[len(final):]]
         decision = np.zeros((x.shape[0], len(self.classes_)))
         extra_rows, extra_x = extra if extra is not None else (np.array([], int), None)
         extra_decision = np.zeros((len(extra_rows), len(self.classes_)))
@@ -117,7 +156,8 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
             if extra_x is not None and mine.any():
                 extra_decision[mine] = extra_x[mine] @ weights + intercept
         self.a_, self.b_ = _platt(decision, y[:, None] == self.classes_[None, :])
-        self.coef_, self.intercept_ = fitted[0]
+        # float32 like the features: half the size, and no upcast of every batch's matmul.
+        self.coef_, self.intercept_ = fitted[0][0].astype(np.float32), fitted[0][1]
         self.oof_proba_ = self.proba_from_decision(decision)
         self.extra_proba_ = (None if extra_x is None
                              else self.proba_from_decision(extra_decision))

@@ -38,7 +38,7 @@ from .normalise import Normaliser
 
 SEED = 0
 # Bump when build_pipeline changes, so a default model built by older code is rebuilt.
-PIPELINE_VERSION = 10
+PIPELINE_VERSION = 11
 # Messages are classified on their first MAX_CHARS characters (a long e-mail's quoted thread
 # adds nothing and costs time; the longest shipped training message has 655); outputs keep
 # the whole text, and predictions say truncated.
@@ -323,16 +323,9 @@ def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
     step = progress or (lambda fraction, message: None)
     texts, labels = [str(t) for t in texts], [str(label) for label in labels]
     y = np.asarray(labels, dtype=object)
-    classes, counts = np.unique(y, return_counts=True)
-    classes = [str(c) for c in classes]
-    if len(classes) < 2:
-        raise ModelError("training needs at least two labels; found "
-                         f"{len(classes)} ({', '.join(classes) or 'none'})")
-    if counts.min() < 3:
-        raise ModelError(f"label {classes[int(counts.argmin())]!r} has {counts.min()} example(s); "
-                         "each label needs at least 3 to train and measure")
+    classes, counts = _label_counts(y)
     start = time.perf_counter()
-    folds = int(min(FOLDS, counts.min()))
+    folds = int(min(FOLDS, min(counts)))
     jobs = min(folds + 1, os.cpu_count() or 1)
     pipeline = build_pipeline(folds=folds, jobs=jobs)
     normaliser, features, clf = (pipeline.named_steps[k] for k in ("normalise", "features",
@@ -366,22 +359,33 @@ def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
     card = {
         "name": name,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "labels": [str(c) for c in classes],
-        "counts": {str(c): int(n) for c, n in zip(classes, counts, strict=True)},
+        "labels": classes,
+        "counts": dict(zip(classes, counts, strict=True)),
         "rows": len(texts),
         "sources": [str(s) for s in sources],
         "data_sha256": data_hash(texts, labels),
         "pipeline_version": PIPELINE_VERSION,
-        "thresholds": asdict(thresholds),
-        "threshold_selection": threshold_stats,
-        "holdout": held,
-        "train_seconds": round(seconds, 2),
-        "versions": library_versions(),
+        "thresholds": asdict(thresholds), "threshold_selection": threshold_stats,
+        "holdout": held, "train_seconds": round(seconds, 2), "versions": library_versions(),
     }
     step(1.0, "done")
     seen = frozenset(text_key(t) for t in texts)
     return TrainResult(Model(pipeline, card, seen, head), held, seconds, texts, labels,
                        [p.label for p in predicted])
+
+
+def _label_counts(y: np.ndarray) -> tuple[list[str], list[int]]:
+    """The labels and their counts, if there are enough to train and measure."""
+    classes, counts = np.unique(y, return_counts=True)
+    classes, counts = [str(c) for c in classes], [int(n) for n in counts]
+    if len(classes) < 2:
+        raise ModelError("training needs at least two labels; found "
+                         f"{len(classes)} ({', '.join(classes) or 'none'})")
+    if min(counts) < 3:
+        smallest = classes[counts.index(min(counts))]
+        raise ModelError(f"label {smallest!r} has {min(counts)} example(s); each label needs "
+                         "at least 3 to train and measure")
+    return classes, counts
 
 
 def library_versions() -> dict[str, str]:

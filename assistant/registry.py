@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 import sys
 from collections.abc import Callable
@@ -58,7 +59,8 @@ def model_path(name: str) -> Path:
 
 
 def save(model: m.Model, name: str) -> Path:
-    """Save as ``<models>/<name>/model.joblib`` + ``model.json``, each written atomically.
+    """Save as ``<models>/<name>/model.joblib`` (a pickle) + ``model.json``, each written
+    atomically.
 
     The joblib file holds the card too, so it is complete on its own; the JSON is its readable
     copy.
@@ -66,11 +68,13 @@ def save(model: m.Model, name: str) -> Path:
     folder = model_path(name)
     card = {**model.card, "name": folder.name}
     try:
+        # A plain pickle (protocol 5): written and read by the C pickler in a tenth of
+        # joblib's time; joblib.load reads it too.
         write_atomic(folder / MODEL_FILE,
-                     lambda fh: joblib.dump({"pipeline": model.pipeline, "card": card,
+                     lambda fh: pickle.dump({"pipeline": model.pipeline, "card": card,
                                              "seen": model.seen,
                                              "language_head": model.language_head},
-                                            fh, compress=3),
+                                            fh, protocol=5),
                      make_folder=True)
         write_atomic(folder / CARD_FILE,
                      lambda fh: fh.write(json.dumps(card, indent=2, sort_keys=True).encode()),
@@ -145,7 +149,7 @@ def _load(folder: Path) -> m.Model:
             f"model {folder.name!r} was built with scikit-learn {built_with}, this is "
             f"{sklearn.__version__}; {_fix(folder)} (the default model rebuilds itself)")
     try:
-        payload = joblib.load(folder / MODEL_FILE)
+        payload = _read_payload(folder / MODEL_FILE)
         return m.Model(payload["pipeline"], payload["card"], payload.get("seen", frozenset()),
                        payload.get("language_head"))
     except FileNotFoundError:
@@ -153,6 +157,16 @@ def _load(folder: Path) -> m.Model:
     except Exception as exc:  # a truncated or foreign file
         raise ModelError(f"{folder / MODEL_FILE} cannot be loaded ({type(exc).__name__}); "
                          f"{_fix(folder)}") from None
+
+
+def _read_payload(path: Path) -> dict[str, Any]:
+    """A saved model's contents: a plain pickle, or (models saved before) a compressed joblib
+    file."""
+    with open(path, "rb") as fh:
+        if fh.read(1) != b"\x80":  # not a pickle: zlib-compressed joblib
+            return joblib.load(path)
+        fh.seek(0)
+        return pickle.load(fh)
 
 
 def default_data_paths() -> list[Path]:

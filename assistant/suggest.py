@@ -127,8 +127,8 @@ def suggest_file(path: str | os.PathLike, output: str | os.PathLike, model: Mode
     from . import convread
     from .convdata import is_conversation_rows
     from .conversations import parse_conversations
-    from .dataset import LABEL_COLUMNS, TEXT_COLUMNS, find_column, format_problems
     from .exports import refuse_overwriting_inputs
+    from .tables import LABEL_COLUMNS, TEXT_COLUMNS, find_column, format_problems
 
     refuse_overwriting_inputs(output, [str(path)])
     rows = convread.load(path, encoding=encoding)

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.dataset import near_duplicates, read_labelled, read_table
+from assistant.dataset import read_labelled
 from assistant.errors import DataError
+from assistant.nearduplicates import near_duplicates
+from assistant.tables import read_table
 
 GOOD_ROWS = [(f"message number {i} about {lab}", lab) for lab in ("a", "b") for i in range(5)]
 

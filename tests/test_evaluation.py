@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from assistant import model as m
 from assistant import evaluation
+from assistant import model as m
 from assistant.errors import DataError
 
 TRUTH = ["a", "a", "b", "b", "c"]

@@ -22,12 +22,12 @@ from hypothesis import strategies as st
 
 from assistant import draft
 from assistant.batch import run_batch
-from assistant.dataset import read_table
 from assistant.delivery import facts
 from assistant.errors import AssistantError
 from assistant.exports import read_chunks
 from assistant.orders import ORDER_FIELDS, Order, parse_form
 from assistant.scenarios import LABELS, SELLER_MESSAGES
+from assistant.tables import read_table
 
 FUZZ = settings(deadline=None, database=None, max_examples=60,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -29,12 +29,13 @@ from assistant import registry, replies
 from assistant.atomic import csv_bytes
 from assistant.cli import main
 from assistant.csvrows import MAX_CELL
-from assistant.dataset import read_labelled, read_table
+from assistant.dataset import read_labelled
 from assistant.delivery import facts
 from assistant.errors import DataError, ModelError, OrderError, TemplateError
 from assistant.exports import read_chunks
 from assistant.feedback import FeedbackStore
 from assistant.orders import Order
+from assistant.tables import read_table
 
 ROOT = Path(__file__).resolve().parent.parent
 # Where the session's default model is built (before any test points the models folder away).

@@ -122,7 +122,7 @@ def test_failed_save_leaves_the_old_model(tiny, models_dir, monkeypatch):
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(joblib, "dump", explode)
+    monkeypatch.setattr(registry.pickle, "dump", explode)
     with pytest.raises(ModelError, match="cannot save the model .*disk full"):
         registry.save(tiny.model, "tiny")
     assert (models_dir / "tiny" / "model.joblib").read_bytes() == before
@@ -282,3 +282,41 @@ def test_word_by_word_char_features_equal_scikit_learns():
     assert ours.vocabulary_ == ref.vocabulary_
     assert abs(ours.transform(probe) - ref.transform(probe)).max() == 0
     assert abs(ours.transform(probe) - ref.transform(probe)).max() == 0  # warm cache too
+    pruned = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                             strip_accents="unicode", min_df=2, dtype=np.float32)
+    fitted = CharWordNgrams(ngram_range=(2, 5), min_df=2)
+    expected, got = pruned.fit_transform(corpus), fitted.fit_transform(corpus)
+    assert fitted.vocabulary_ == pruned.vocabulary_
+    assert np.array_equal(fitted.idf_, pruned.idf_)
+    assert got.dtype == expected.dtype and abs(got - expected).max() == 0
+
+
+def test_the_final_model_fitted_in_halves_equals_one_fit():
+    """Fitting the one-vs-rest SVMs of half the classes at a time (side by side) gives the
+    coefficients of one fit over all classes, to liblinear's tolerance."""
+    from sklearn.datasets import make_classification
+
+    from assistant.linear import _svm, _svm_chunk
+
+    x, y = make_classification(600, 40, n_informative=20, n_classes=9, n_clusters_per_class=1,
+                               random_state=0)
+    y = np.array([f"c{v}" for v in y], dtype=object)
+    whole_w, whole_b = _svm(x, y, 0.5, "balanced", 0)
+    halves = [_svm_chunk(x, y, half, 0.5, "balanced", 0)
+              for half in np.array_split(np.unique(y), 2)]
+    w = np.concatenate([h[0] for h in halves], axis=1)
+    b = np.concatenate([h[1] for h in halves])
+    assert w.shape == whole_w.shape
+    assert np.abs(w - whole_w).max() < 0.02 * np.abs(whole_w).max()
+    assert np.abs(b - whole_b).max() < 0.02 * max(1.0, np.abs(whole_b).max())
+    assert ((x @ w + b).argmax(1) == (x @ whole_w + whole_b).argmax(1)).mean() > 0.99
+
+
+def test_saved_models_are_pickles_and_older_joblib_files_still_load(tiny, models_dir):
+    folder = registry.save(tiny.model, "tiny")
+    assert (folder / "model.joblib").read_bytes()[:2] == b"\x80\x05"  # pickle protocol 5
+    payload = joblib.load(folder / "model.joblib")  # joblib reads it too
+    joblib.dump(payload, folder / "model.joblib", compress=3)  # as models were saved before
+    again = registry.load("tiny")
+    assert again.predict(["where is my parcel"])[0].label == \
+        tiny.model.predict(["where is my parcel"])[0].label

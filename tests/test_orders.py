@@ -13,16 +13,9 @@ import pytest
 from assistant import orders
 from assistant.delivery import ESCALATION_DAY, carrier_promise, facts
 from assistant.errors import DataError, OrderError
-from assistant.orders import (
-    ORDER_FIELDS,
-    Order,
-    canonical_columns,
-    extract_ids,
-    find_order,
-    parse_bool,
-    parse_date,
-    read_orders,
-)
+from assistant.orderfields import canonical_columns, parse_bool, parse_date
+from assistant.orderids import extract_ids
+from assistant.orders import ORDER_FIELDS, Order, find_order, read_orders
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample_orders.csv"
 TODAY = date(2026, 2, 15)

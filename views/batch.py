@@ -14,8 +14,8 @@ from assistant import AssistantError
 from assistant.atomic import csv_bytes
 from assistant.batch import classify_frame
 from assistant.checks import not_text
-from assistant.dataset import TEXT_COLUMNS, find_column
 from assistant.scenarios import title
+from assistant.tables import TEXT_COLUMNS, find_column
 
 state = st.session_state
 st.title("Classify an export")

@@ -73,7 +73,7 @@ def reply(args: argparse.Namespace) -> int:
     from datetime import date
 
     from ..assist import draft, order_from_message
-    from ..orders import parse_date
+    from ..orderfields import parse_date
     from ..settings import load as load_policy
 
     order = _reply_order(args)
