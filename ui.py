@@ -19,10 +19,11 @@ from assistant.dataset import read_labelled
 from assistant.errors import AssistantError, DataError
 from assistant.feedback import FeedbackStore, default_path
 from assistant.gloss import LANGUAGE_NAMES
+from assistant.language import build_detectors
 from assistant.model import MAX_CHARS, Model
 from assistant.profile import DATE_FORMATS, Profile, load_profile, save_profile
 from assistant.registry import read_card
-from assistant.replies import available_languages
+from assistant.replies import available_languages, compile_templates
 from assistant.scenarios import LABELS, SELLER_MESSAGES, title
 from assistant.tables import read_table
 
@@ -45,9 +46,9 @@ def _load(name: str, created: str) -> Model:
     # Keyed on the card's creation time: a retrained or re-activated model is loaded on the
     # next run, while a run in progress keeps the object it already holds (never mutated).
     model = registry.get_model(name)
-    # Builds the language detectors (short and long texts) now, not on the first message.
-    model.predict(["where is my parcel", "where is my parcel? it has been three weeks now and "
-                   "the tracking has not moved"])
+    # The language detectors built and the templates compiled now, not on the first messages.
+    build_detectors()
+    compile_templates()
     return model
 
 

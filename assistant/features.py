@@ -24,6 +24,36 @@ _SPACES = re.compile(r"\s\s+")
 CACHE_WORDS = 200_000
 
 
+def _weigh(vectorizer: TfidfVectorizer, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    """What ``TfidfTransformer.transform`` does to counts (sublinear tf, idf, rows to unit
+    length), in place and without its input checks, which cost more than the arithmetic on a
+    single message (0.2-0.3 ms of 0.45)."""
+    data = counts.data
+    if vectorizer.sublinear_tf:
+        np.log(data, out=data)
+        data += 1.0
+    data *= vectorizer.idf_[counts.indices]
+    lengths = np.diff(counts.indptr)
+    filled = lengths > 0
+    if data.size:
+        squares = (data * data).astype(np.float64)  # summed in double, as scikit-learn does
+        norms = np.sqrt(np.add.reduceat(squares, counts.indptr[:-1][filled]))
+        norms[norms == 0] = 1.0
+        data /= np.repeat(norms, lengths[filled])
+    return counts
+
+
+class WordNgrams(TfidfVectorizer):
+    """``TfidfVectorizer`` (words) with a leaner ``transform``: the same matrix."""
+
+    def transform(self, raw_documents):
+        if isinstance(raw_documents, str):
+            raise ValueError("Iterable over raw text documents expected, string object "
+                             "received.")
+        self._check_vocabulary()
+        return _weigh(self, self._count_vocab(raw_documents, fixed_vocab=True)[1])
+
+
 class CharWordNgrams(TfidfVectorizer):
     """``TfidfVectorizer(analyzer="char_wb")`` with a faster fit and a cached ``transform``."""
 
@@ -106,4 +136,4 @@ class CharWordNgrams(TfidfVectorizer):
             raise ValueError("Iterable over raw text documents expected, string object "
                              "received.")
         self._check_vocabulary()
-        return self._tfidf.transform(self._counts(raw_documents), copy=False)
+        return _weigh(self, self._counts(raw_documents))

@@ -42,6 +42,13 @@ def _build(low_accuracy: bool):
     return _detectors[low_accuracy]
 
 
+def build_detectors() -> None:
+    """Build lingua's detectors now (about 1.5 s and 300 MB), not on the first message the
+    language head is unsure of: for processes that answer many messages, such as the app."""
+    for low_accuracy in (False, True):  # lingua loads its models on the first detection
+        _build(low_accuracy).compute_language_confidence_values("where is my parcel")
+
+
 def _ranked(texts: list[str], fast: bool) -> list:
     out: list = [None] * len(texts)
     for low in (False, True):
@@ -102,7 +109,7 @@ class LanguageHead:
 
         svm = LinearSVC(C=0.5, random_state=0).fit(x, np.asarray(languages, dtype=object))
         self.languages_ = [str(c) for c in svm.classes_]
-        self.coef_ = np.asarray(svm.coef_.T)
+        self.coef_ = np.ascontiguousarray(svm.coef_.T, dtype=np.float32)  # as the features
         self.intercept_ = svm.intercept_
         return self
 

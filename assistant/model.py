@@ -25,12 +25,11 @@ import numpy as np
 import sklearn
 from scipy import sparse
 from scipy.special import expit
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from .errors import ModelError
 from .evaluation import metrics
-from .features import CharWordNgrams
+from .features import CharWordNgrams, WordNgrams
 from .language import LanguageHead, detect, detect_with
 from .linear import CalibratedLinearSVC
 from .noise import noisy
@@ -38,7 +37,7 @@ from .normalise import Normaliser
 
 SEED = 0
 # Bump when build_pipeline changes, so a default model built by older code is rebuilt.
-PIPELINE_VERSION = 11
+PIPELINE_VERSION = 12
 # Messages are classified on their first MAX_CHARS characters (a long e-mail's quoted thread
 # adds nothing and costs time; the longest shipped training message has 655); outputs keep
 # the whole text, and predictions say truncated.
@@ -130,9 +129,9 @@ def build_pipeline(*, c: float = 0.5, folds: int = 3, jobs: int = 1) -> Pipeline
     benchmarks/README.md): normalising, word and character TF-IDF, a calibrated linear SVM."""
     features = FeatureUnion([
         # Accents are stripped by the normalising step, once for both vectorizers.
-        ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
-                                 strip_accents=None, token_pattern=r"(?u)\b\w+\b",
-                                 dtype=np.float32)),
+        ("word", WordNgrams(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
+                            strip_accents=None, token_pattern=r"(?u)\b\w+\b",
+                            dtype=np.float32)),
         # TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, ...), computed
         # word by word with a cache of words: the same features, several times faster.
         ("char", CharWordNgrams(ngram_range=(2, 5), min_df=2, strip_accents=None)),
@@ -237,8 +236,9 @@ def _linear_parts(pipeline: Pipeline) -> tuple | None:
             or features.transformer_weights):
         return None
     vectorizers = [t for _, t in features.transformer_list]
-    if isinstance(clf, CalibratedLinearSVC):
-        return normaliser, vectorizers, clf.coef_, clf.intercept_, clf.proba_from_decision
+    if isinstance(clf, CalibratedLinearSVC):  # row-major weights: see CalibratedLinearSVC.fit
+        return (normaliser, vectorizers, np.ascontiguousarray(clf.coef_), clf.intercept_,
+                clf.proba_from_decision)
     try:  # a model saved by the first version (CalibratedClassifierCV)
         [calibrated] = clf.calibrated_classifiers_
     except (AttributeError, ValueError, TypeError):
@@ -257,7 +257,8 @@ def _linear_parts(pipeline: Pipeline) -> tuple | None:
         total = p.sum(axis=1, keepdims=True)
         return np.divide(p, total, out=np.full_like(p, 1 / p.shape[1]), where=total != 0)
 
-    return normaliser, vectorizers, np.asarray(estimator.coef_.T), estimator.intercept_, to_proba
+    return (normaliser, vectorizers, np.ascontiguousarray(estimator.coef_.T), estimator.intercept_,
+            to_proba)
 
 
 @dataclass

