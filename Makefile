@@ -40,6 +40,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/latency.py
 	$(BIN)/python benchmarks/train.py
 	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/browser.py
 	$(BIN)/python benchmarks/public.py
 	$(BIN)/python benchmarks/realdev.py
 
