@@ -46,9 +46,11 @@ def _load(name: str, created: str) -> Model:
     # Keyed on the card's creation time: a retrained or re-activated model is loaded on the
     # next run, while a run in progress keeps the object it already holds (never mutated).
     model = registry.get_model(name)
-    # The language detectors built and the templates compiled now, not on the first messages.
+    # The language detectors built and the templates compiled now, not on the first messages;
+    # then the heap settled, so garbage collections skip the model.
     build_detectors()
     compile_templates()
+    registry.settle()
     return model
 
 

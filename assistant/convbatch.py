@@ -22,6 +22,7 @@ from .errors import DataError
 from .exports import AtomicOutput, expand_inputs
 from .model import Model, Prediction
 from .orders import Order
+from .settings import Settings
 from .threads import BUYER
 
 __all__ = ["CONVERSATION_COLUMNS", "ConversationSummary", "classify_conversations",
@@ -102,10 +103,12 @@ def run_conversation_batch(inputs: Sequence[str], output: str, *, model: Model,
                            orders: dict[str, Order] | None = None, lang: str | None = None,
                            agent_name: str | None = None, store_name: str | None = None,
                            today: date | None = None, notes: list[str] | None = None,
+                           settings: Settings | None = None,
                            **read_options) -> ConversationSummary:
     """Classify every conversation of ``inputs`` into ``output`` (CSV/TSV/JSONL/Parquet),
     written atomically. ``with_replies`` adds the action and a drafted reply for each
-    conversation waiting for an answer. ``read_options`` go to
+    conversation waiting for an answer, decided under the seller's policy ``settings``
+    (default: the one in effect). ``read_options`` go to
     :func:`assistant.conversations.read_conversations`."""
     files = expand_inputs(inputs)
     if "-" in files:
@@ -121,7 +124,8 @@ def run_conversation_batch(inputs: Sequence[str], output: str, *, model: Model,
             frame = classify_conversations(convs.items, model, jobs=jobs)
             if with_replies:
                 options = {"orders": orders, "lang": lang, "today": today,
-                           "agent_name": agent_name, "store_name": store_name}
+                           "agent_name": agent_name, "store_name": store_name,
+                           "settings": settings}
                 replies = _replies(convs.items, frame, options)
                 summary.replies += int((replies["reply"] != "").sum())
                 frame = pd.concat([frame, replies], axis=1)

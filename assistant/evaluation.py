@@ -30,25 +30,34 @@ if TYPE_CHECKING:  # model imports this module (its training figures are `metric
 OUT_OF_SCOPE = "NO_NODES_DETECTED"  # HINT3's name; any label can be named as out-of-scope
 
 
-def per_label(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """scikit-learn's classification report for every label seen in either list, and its
-    averages: the one place that computes precision, recall, F1 and support.
+def per_label(truth: Sequence[str], predicted: Sequence[str]
+              ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """scikit-learn's classification report: precision, recall, F1 and support for every
+    label seen in either list, and the macro and weighted averages. The one place that
+    computes them.
 
-    >>> per_label(["a", "a", "b"], ["a", "b", "b"])["b"]["precision"]
-    0.5
+    >>> rows, averages = per_label(["a", "a", "b"], ["a", "b", "b"])
+    >>> rows["b"]["precision"], averages["macro avg"]["support"]
+    (0.5, 3)
     """
     labels = sorted(set(truth) | set(predicted))
     report = classification_report(truth, predicted, labels=labels, output_dict=True,
                                    zero_division=0)
-    return {key: {k: (int(v) if k == "support" else float(v)) for k, v in row.items()}
-            for key, row in report.items() if isinstance(row, dict)}
+
+    def plain(row: dict) -> dict[str, Any]:
+        return {k: (int(v) if k == "support" else float(v)) for k, v in row.items()}
+
+    # Labels are the user's: one may be called "macro avg", so rows are taken by label.
+    rows = {label: plain(report[label]) for label in labels}
+    averages = {avg: plain(report[avg]) for avg in ("macro avg", "weighted avg")}
+    return rows, averages
 
 
 def metrics(truth: Sequence[str], predicted: Sequence[str],
             review: Sequence[bool] | None = None) -> dict[str, Any]:
     """Accuracy, macro-F1 (over the true labels), per-label precision/recall/F1/support and,
     given the needs-review flags, the review rate and the accuracy of the confident answers."""
-    report = per_label(truth, predicted)
+    rows, _ = per_label(truth, predicted)
     right = np.asarray(truth, dtype=object) == np.asarray(predicted, dtype=object)
     out = {
         "accuracy": float(right.mean()) if len(right) else 0.0,
@@ -57,7 +66,7 @@ def metrics(truth: Sequence[str], predicted: Sequence[str],
         "rows": len(truth),
         "per_label": {lab: {"precision": row["precision"], "recall": row["recall"],
                             "f1": row["f1-score"], "support": row["support"]}
-                      for lab, row in report.items() if not lab.endswith(" avg")},
+                      for lab, row in rows.items()},
     }
     if review is not None:
         review = np.asarray(review, dtype=bool)
@@ -79,13 +88,11 @@ def intent_report(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, A
     for t, p in zip(truth, predicted, strict=True):
         if t != p:
             confused[t][p] += 1
-    report = per_label(truth, predicted)
+    rows, averages = per_label(truth, predicted)
     out: dict[str, Any] = {label: {**row, "confused_with": dict(confused[label].most_common())}
-                           for label, row in report.items() if not label.endswith(" avg")}
+                           for label, row in rows.items()}
     out["accuracy"] = float(np.mean(np.asarray(truth) == np.asarray(predicted)))
-    for avg in ("macro avg", "weighted avg"):
-        out[avg] = report[avg]
-    return out
+    return {**out, **averages}
 
 
 def intent_errors(predictions: Sequence[Prediction], truth: Sequence[str]) -> list[dict]:

@@ -24,6 +24,7 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 
 
@@ -48,10 +49,11 @@ def _svm_chunk(x, y: np.ndarray, chunk: np.ndarray, c: float, weight, seed: int
     outside the chunk as one "rest" class leaves each chunk class's problem as it is in the
     full fit (the same solution, to liblinear's tolerance), and chunks can be fitted side by
     side. The rest class's own problem is of no use: a tiny weight makes it converge at once.
+    ``weight`` is the full fit's class_weight (None, "balanced" or a dict).
     """
-    classes, counts = np.unique(y, return_counts=True)
-    balanced = len(y) / (len(classes) * counts) if weight == "balanced" else np.ones(len(counts))
-    weights = {**dict(zip(classes, balanced, strict=True)), _REST: 1e-6}
+    classes = np.unique(y)
+    weights = {**dict(zip(classes, compute_class_weight(weight, classes=classes, y=y),
+                          strict=True)), _REST: 1e-6}
     inside = np.isin(y, chunk)
     svm = LinearSVC(C=c, class_weight={k: weights[k] for k in (*chunk, _REST)},
                     random_state=seed, tol=1e-3).fit(x, np.where(inside, y, _REST))

@@ -164,10 +164,13 @@ def _read_payload(path: Path) -> dict[str, Any]:
     """A saved model's contents: a plain pickle, or (models saved before) a compressed joblib
     file."""
     with open(path, "rb") as fh:
-        if fh.read(1) != b"\x80":  # not a pickle: zlib-compressed joblib
-            return joblib.load(path)
-        fh.seek(0)
-        return pickle.load(fh)
+        if fh.read(1) == b"\x80":  # a pickle: ours, or an uncompressed joblib file
+            fh.seek(0)
+            try:
+                return pickle.load(fh)
+            except pickle.UnpicklingError:  # joblib's arrays are stored beside the pickle
+                pass
+    return joblib.load(path)
 
 
 def default_data_paths() -> list[Path]:
@@ -246,19 +249,18 @@ def get_model(name: str | None = None, *, say: Callable[[str], None] = _say,
     if trusted_path is not None:
         if name:
             raise ModelError("give a model name or --trust-model-path DIR, not both")
-        model = load_trusted(trusted_path)
-        _settle()
-        return model
+        return load_trusted(trusted_path)
     name = name or active_name()
-    model = build_default(say=say) if name in ("", DEFAULT) else load(name)
-    _settle()
-    return model
+    return build_default(say=say) if name in ("", DEFAULT) else load(name)
 
 
-def _settle() -> None:
-    """A model is some hundred thousand long-lived objects, and every full garbage collection
-    walks them all: 5-10 ms pauses, the slowest 1% of messages (p99 5.1 ms -> 1.8 ms without
-    them). Collect once, then freeze what is alive so later collections skip it."""
+def settle() -> None:
+    """For a long-running process (the app), after loading its model: collect, then freeze
+    what is alive so that later garbage collections skip it. A model is some hundred
+    thousand long-lived objects and every full collection walked them all: 5-10 ms pauses,
+    the slowest 1% of messages. What an earlier call froze is unfrozen first, so objects that
+    died since are still collected."""
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
 

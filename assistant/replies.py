@@ -170,15 +170,19 @@ def list_templates(lang: str = DEFAULT_LANG, *, root: str | Path | None = None) 
 
 
 def compile_templates(*, root: str | Path | None = None) -> int:
-    """Compile every template of every language now, and return how many: otherwise each is
-    compiled on its first use (3-5 ms, the slowest replies of a fresh process). For processes
-    that answer many messages, such as the app."""
+    """Compile every template of every language now, and return how many compiled: otherwise
+    each is compiled on its first use (3-5 ms, the slowest replies of a fresh process). For
+    processes that answer many messages, such as the app. A template that does not compile is
+    skipped: its own drafts report it (see :func:`render`), the others are unaffected."""
     base = templates_dir(root)
     count = 0
     for lang in available_languages(root=base):
         env = _environment(str(base), lang)
         for name in list_templates(lang, root=base):
-            env.get_template(name + SUFFIX)
+            try:
+                env.get_template(name + SUFFIX)
+            except (jinja2.TemplateError, OSError, UnicodeDecodeError, RecursionError):
+                continue
             count += 1
     return count
 

@@ -1,6 +1,6 @@
 """How the command line shows results: terminal-safe text and the printed layout of each
-command's result. ``cli.py`` parses and calls the library; everything it prints is laid out
-here.
+command's result. The commands (``assistant/cli/``) parse and call the library; everything
+they print is laid out here.
 
 >>> printable("red\\x1b[31m text")
 'red\\\\x1b[31m text'

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from assistant import draft, get_model, read_orders  # noqa: E402
 from assistant.language import build_detectors  # noqa: E402
 from assistant.model import MAX_CHARS  # noqa: E402
+from assistant.registry import settle  # noqa: E402
 from assistant.replies import compile_templates  # noqa: E402
 
 
@@ -37,9 +38,10 @@ def main() -> None:
     orders = read_orders(ROOT / "data" / "sample_orders.csv")
     today = date(2026, 2, 1)
     # Warm, as the app is after its first load (ui.py): the language detectors built, every
-    # template compiled, a few messages answered.
+    # template compiled, the heap settled, a few messages answered.
     build_detectors()
     compile_templates()
+    settle()
     for i in range(50):
         draft(texts[i % len(texts)], model=model, order=orders[i % len(orders)], today=today)
     longest = [" ".join(texts[i:i + 60])[:MAX_CHARS] for i in range(0, 600, 60)]

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant import registry
+from assistant import paths, registry
 from assistant.feedback import FeedbackStore
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -423,3 +423,14 @@ def test_train_name_activate_and_roll_back(workspace):
     at.button(key="version_rollback").click().run()
     assert not at.exception
     assert registry.active_name() == "default" and "Rolled back" in texts(at)
+
+
+def test_a_broken_template_does_not_stop_the_page(signed, tmp_path, monkeypatch):
+    """The app compiles every template when it loads; one that does not compile leaves the
+    page and the other scenarios working, and only its own draft says what is wrong."""
+    root = tmp_path / "templates"
+    shutil.copytree(paths.templates_dir(), root)
+    (root / "en" / "cancel_order.txt.j2").write_text("{% if x %}broken", encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_TEMPLATES", str(root))
+    at = ask(app(), WHERE)
+    assert "hasn't arrived yet" in draft(at) and "Mia" in draft(at)

@@ -149,6 +149,27 @@ def test_dask_refuses_local_only_options(capsys, tmp_path, default_model):
     assert code == 1 and "--with-replies work with the local engine only" in err
 
 
+@pytest.mark.parametrize("options, message", [
+    (["--engine", "dask", "--orders", "o.csv"], "--orders work with the local engine only"),
+    (["--engine", "dask", "--orders", "o.csv", "--with-replies"],
+     "--with-replies, --orders work with the local engine only"),
+    (["--conversations", "--engine", "dask"], "--conversations works with the local engine only"),
+    (["--conversations", "--scheduler", "tcp://x:1"],
+     "--conversations works with the local engine only"),
+    (["--scheduler", "tcp://x:1"], "--scheduler goes with --engine dask"),
+    (["--orders", "o.csv"], "--orders goes with --with-replies"),
+])
+def test_batch_refuses_options_that_do_not_go_together(capsys, tmp_path, monkeypatch, options,
+                                                       message):
+    """Each refusal names every option that is wrong at once, before any model is loaded."""
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was loaded before the options were checked")
+
+    monkeypatch.setattr("assistant.registry.get_model", no_model)
+    code, _, err = run(capsys, "batch", str(tmp_path), "-o", str(tmp_path / "o"), *options)
+    assert code == 1 and message in err
+
+
 def test_convert_into_a_missing_folder(capsys, tmp_path):
     src = tmp_path / "d.csv"
     src.write_text("text,label\nhello,a\n")

@@ -102,3 +102,17 @@ def test_batch_replies_follow_the_policy_file(capsys, tmp_path, default_model):
     frame = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert frame["action"].tolist() == ["tell_ship_date"]
     assert "it will ship by" in frame["reply"][0]
+
+
+def test_conversation_batch_replies_follow_the_policy_file(capsys, tmp_path, default_model):
+    ordered = (date.today() - timedelta(days=10)).isoformat()
+    src = tmp_path / "tickets.csv"
+    src.write_text("conversation_id,role,message,Order ID,Order Date\n"
+                   f"t1,buyer,where is my order,1043,{ordered}\n")
+    path = _policy(tmp_path, "[shipping]\nhandling_days = 60\n")
+    out = tmp_path / "out.csv"
+    code, _, _ = run(capsys, "batch", str(src), "-o", str(out), "--conversations",
+                     "--with-replies", "--jobs", "1", "--lang", "en", "--policy", path)
+    assert code == 0
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert frame["action"].tolist() == ["tell_ship_date"]

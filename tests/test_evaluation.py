@@ -85,3 +85,13 @@ def test_threshold_tradeoff(default_model):
     assert trade["suggested"] in [r["threshold"] for r in trade["rows"]]
     with pytest.raises(DataError, match="out-of-scope rows"):
         evaluation.threshold_tradeoff(default_model, texts[:2], truth[:2], "OOS")
+
+
+def test_a_label_named_like_an_average_keeps_its_row():
+    truth, predicted = ["late avg", "late avg", "b", "b"], ["late avg", "b", "b", "b"]
+    figures = evaluation.metrics(truth, predicted)
+    assert set(figures["per_label"]) == {"late avg", "b"}
+    assert figures["per_label"]["late avg"]["recall"] == 0.5
+    report = evaluation.intent_report(truth, predicted)
+    assert report["late avg"]["confused_with"] == {"b": 1}
+    assert report["macro avg"]["support"] == 4

@@ -335,3 +335,51 @@ def test_the_lean_word_transform_equals_scikit_learns():
     expected, got = ref.transform(probe), ours.transform(probe)
     assert got.dtype == expected.dtype and got.shape == expected.shape
     assert abs(got - expected).max() == 0
+
+
+def test_halves_keep_explicit_class_weights():
+    from sklearn.datasets import make_classification
+
+    from assistant.linear import _svm, _svm_chunk
+
+    x, y = make_classification(400, 30, n_informative=15, n_classes=8, n_clusters_per_class=1,
+                               random_state=1)
+    y = np.array([f"c{v}" for v in y], dtype=object)
+    weights = {f"c{k}": 1.0 + k for k in range(8)}
+    whole_w, _ = _svm(x, y, 0.5, weights, 0)
+    halves = [_svm_chunk(x, y, half, 0.5, weights, 0)[0]
+              for half in np.array_split(np.unique(y), 2)]
+    w = np.concatenate(halves, axis=1)
+    assert np.abs(w - whole_w).max() < 0.02 * np.abs(whole_w).max()
+
+
+@pytest.mark.parametrize("options", [dict(norm=None), dict(norm="l1"), dict(binary=True),
+                                     dict(use_idf=False), dict(dtype=np.float64)])
+def test_other_tfidf_settings_are_scikit_learns(options):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from assistant.features import WordNgrams
+
+    corpus = [t for texts in CORPUS.values() for t in texts]
+    base = dict(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
+    settings = {**base, **options}
+    expected = TfidfVectorizer(**settings).fit(corpus).transform(corpus)
+    got = WordNgrams(**settings).fit(corpus).transform(corpus)
+    assert abs(got - expected).max() == 0
+
+
+def test_a_refitted_char_vectorizer_forgets_the_old_words():
+    from assistant.features import CharWordNgrams
+
+    first, second = ["lost card", "card gone"], ["parcel late", "where is my parcel"]
+    refitted = CharWordNgrams(ngram_range=(2, 3), min_df=1).fit(first)
+    refitted.transform(["parcel card"])  # fills the cache of words
+    refitted.fit(second)
+    fresh = CharWordNgrams(ngram_range=(2, 3), min_df=1).fit(second)
+    assert abs(refitted.transform(["parcel card"]) - fresh.transform(["parcel card"])).max() == 0
+
+
+def test_an_uncompressed_joblib_model_still_loads(tiny, models_dir):
+    folder = registry.save(tiny.model, "tiny")
+    joblib.dump(joblib.load(folder / "model.joblib"), folder / "model.joblib")  # no compression
+    assert registry.load("tiny").labels == tiny.model.labels

@@ -292,3 +292,13 @@ def test_missing_fields_are_per_render_across_threads() -> None:
 def test_docstring_examples_run() -> None:
     result = doctest.testmod(replies)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_compiling_every_template_skips_a_broken_one(tmp_path) -> None:
+    from assistant.replies import compile_templates, templates_dir
+
+    root = tmp_path / "templates"
+    shutil.copytree(templates_dir(), root)
+    all_of_them = compile_templates(root=root)
+    (root / "en" / "cancel_order.txt.j2").write_text("{% if x %}broken", encoding="utf-8")
+    assert compile_templates(root=root) == all_of_them - 1

@@ -178,16 +178,22 @@ def batch(args: argparse.Namespace) -> int:
     from datetime import date
 
     from ..orders import index_orders, read_orders
+    from ..settings import load as load_policy
 
-    model, notes = _model(args), []
+    if args.conversations and (args.engine != "local" or args.scheduler):
+        raise DataError("--conversations works with the local engine only; leave out --engine")
+    if args.engine == "dask":
+        return _batch_dask(args)
+    if args.scheduler:
+        raise DataError("--scheduler goes with --engine dask")
     if args.orders and not args.with_replies:
         raise DataError("--orders goes with --with-replies")
-    if args.engine == "dask" or args.scheduler:
-        return _batch_dask(args, model, notes)
+    model, notes = _model(args), []
     orders = (index_orders(read_orders(args.orders), where=args.orders, notes=notes)
               if args.orders else None)
     reply_options = dict(lang=args.lang, today=date.today(), agent_name=args.agent,
-                         store_name=args.store)
+                         store_name=args.store,
+                         settings=load_policy(args.policy) if args.with_replies else None)
     if args.conversations:
         from ..convbatch import run_conversation_batch
 
@@ -197,10 +203,8 @@ def batch(args: argparse.Namespace) -> int:
             **reply_options, **threads_kwargs(args, mode=False))
     else:
         from ..batch import reply_columns, run_batch
-        from ..settings import load as load_policy
 
-        extra = (reply_columns(orders=orders, settings=load_policy(args.policy),
-                               **reply_options) if args.with_replies else None)
+        extra = reply_columns(orders=orders, **reply_options) if args.with_replies else None
         summary = run_batch(args.input, args.output, model=model, text_column=args.text_column,
                             jobs=args.jobs, on_bad_lines=args.on_bad_lines,
                             encoding=args.encoding, progress=None if not args.quiet else False,
@@ -210,22 +214,20 @@ def batch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _batch_dask(args: argparse.Namespace, model, notes: list[str]) -> int:
+def _batch_dask(args: argparse.Namespace) -> int:
     from ..distributed import run_dask
 
-    if args.engine != "dask":
-        raise DataError("--scheduler goes with --engine dask")
     unsupported = [flag for flag, used in (
-        ("--conversations", args.conversations), ("--with-replies", args.with_replies),
+        ("--with-replies", args.with_replies), ("--orders", args.orders),
         ("--on-bad-lines error", args.on_bad_lines == "error"), ("--encoding", args.encoding),
     ) if used]
     if unsupported:
         raise DataError(f"{', '.join(unsupported)} work with the local engine only; drop "
                         "them or leave out --engine dask")
-    summary = run_dask(args.input, args.output, model=model, text_column=args.text_column,
-                       scheduler=args.scheduler, workers=args.jobs, notes=notes)
+    notes: list[str] = []
+    summary = run_dask(args.input, args.output, model=_model(args),
+                       text_column=args.text_column, scheduler=args.scheduler,
+                       workers=args.jobs, notes=notes)
     out.warn(notes)
     out.to_stderr(summary.lines())
     return 0
-
-

@@ -119,8 +119,8 @@ def _set_threshold(args: argparse.Namespace, suggested: float) -> None:
 
 @command("compare", "Compare two models on the same labelled rows.",
          "assistant compare default shop2 data/test.csv",
-         arg("model_a", help="the first model (name or folder)"),
-         arg("model_b", help="the second model (name or folder)"),
+         arg("model_a", help="the first model's name"),
+         arg("model_b", help="the second model's name"),
          arg("data", nargs="+", help="labelled files"),
          arg("--show", type=int, default=20, help="how many changed messages to list"),
          JSON, DATA)
