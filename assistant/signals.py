@@ -14,8 +14,8 @@ Example:
     >>> severity("IT DOES NOT WORK"), photos_sent("PHOTOS SENT, SEE ATTACHED")
     ('serious', True)
 
-The patterns are written in lower case and matched against the lower-cased message: the same
-matches as re.IGNORECASE, 5-10x faster on a long message.
+The patterns are written in lower case and matched against the lower-cased message: for the
+served languages' letters the same matches as re.IGNORECASE, 5-10x faster on a long message.
 """
 
 from __future__ import annotations
