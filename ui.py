@@ -15,15 +15,15 @@ from dataclasses import replace
 import streamlit as st
 
 from assistant import registry
+from assistant.assist import prepare
 from assistant.dataset import read_labelled
 from assistant.errors import AssistantError, DataError
 from assistant.feedback import FeedbackStore, default_path
 from assistant.gloss import LANGUAGE_NAMES
-from assistant.language import build_detectors
 from assistant.model import MAX_CHARS, Model
 from assistant.profile import DATE_FORMATS, Profile, load_profile, save_profile
 from assistant.registry import read_card
-from assistant.replies import available_languages, compile_templates
+from assistant.replies import available_languages
 from assistant.scenarios import LABELS, SELLER_MESSAGES, title
 from assistant.tables import read_table
 
@@ -46,11 +46,7 @@ def _load(name: str, created: str) -> Model:
     # Keyed on the card's creation time: a retrained or re-activated model is loaded on the
     # next run, while a run in progress keeps the object it already holds (never mutated).
     model = registry.get_model(name)
-    # The language detectors built and the templates compiled now, not on the first messages;
-    # then the heap settled, so garbage collections skip the model.
-    build_detectors()
-    compile_templates()
-    registry.settle()
+    prepare()  # detectors built, templates compiled, heap settled: not on the first messages
     return model
 
 

@@ -14,7 +14,6 @@ name, or from a folder the user names with :func:`load_trusted` (the CLI's
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import pickle
@@ -252,17 +251,6 @@ def get_model(name: str | None = None, *, say: Callable[[str], None] = _say,
         return load_trusted(trusted_path)
     name = name or active_name()
     return build_default(say=say) if name in ("", DEFAULT) else load(name)
-
-
-def settle() -> None:
-    """For a long-running process (the app), after loading its model: collect, then freeze
-    what is alive so that later garbage collections skip it. A model is some hundred
-    thousand long-lived objects and every full collection walked them all: 5-10 ms pauses,
-    the slowest 1% of messages. What an earlier call froze is unfrozen first, so objects that
-    died since are still collected."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
 
 
 # ---------------------------------------------------------------- versions and the active one

@@ -22,10 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import draft, get_model, read_orders  # noqa: E402
-from assistant.language import build_detectors  # noqa: E402
+from assistant.assist import prepare  # noqa: E402
 from assistant.model import MAX_CHARS  # noqa: E402
-from assistant.registry import settle  # noqa: E402
-from assistant.replies import compile_templates  # noqa: E402
 
 
 def main() -> None:
@@ -37,11 +35,8 @@ def main() -> None:
     texts = messages["text"].tolist()
     orders = read_orders(ROOT / "data" / "sample_orders.csv")
     today = date(2026, 2, 1)
-    # Warm, as the app is after its first load (ui.py): the language detectors built, every
-    # template compiled, the heap settled, a few messages answered.
-    build_detectors()
-    compile_templates()
-    settle()
+    # Warm, as the app is after its first load (ui.py): prepared, a few messages answered.
+    prepare()
     for i in range(50):
         draft(texts[i % len(texts)], model=model, order=orders[i % len(orders)], today=today)
     longest = [" ".join(texts[i:i + 60])[:MAX_CHARS] for i in range(0, 600, 60)]

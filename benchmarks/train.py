@@ -45,6 +45,14 @@ def ours(train: Path, test: Path, folder: Path) -> tuple[float, float]:
     return seconds, accuracy["accuracy"]
 
 
+def _fasttext_accuracy(model, test: Path) -> float:
+    held = pd.read_csv(test, dtype=str, keep_default_na=False)
+    predicted = model.predict([" ".join(t.lower().split()) for t in held["text"]])[0]
+    right = sum(p[0].removeprefix("__label__") == c
+                for p, c in zip(predicted, held["category"], strict=True))
+    return right / len(held)
+
+
 def fasttext(train: Path, test: Path, folder: Path) -> tuple[float, float]:
     import fasttext as ft
 
@@ -59,11 +67,7 @@ def fasttext(train: Path, test: Path, folder: Path) -> tuple[float, float]:
     model = ft.train_supervised(str(path), epoch=30, lr=0.5, wordNgrams=2, minn=2, maxn=5,
                                 dim=100, thread=2, seed=0, verbose=0)
     seconds = time.perf_counter() - start
-    held = pd.read_csv(test, dtype=str, keep_default_na=False)
-    predicted = model.predict([" ".join(t.lower().split()) for t in held["text"]])[0]
-    right = sum(p[0].removeprefix("__label__") == c
-                for p, c in zip(predicted, held["category"], strict=True))
-    return seconds, right / len(held)
+    return seconds, _fasttext_accuracy(model, test)
 
 
 # fastText as a whole process, like `assistant train`: start, import, read the CSV, write its
@@ -92,11 +96,7 @@ def fasttext_process(train: Path, test: Path, folder: Path) -> tuple[float, floa
     import fasttext as ft
 
     model = ft.load_model(str(folder / "ftp.bin"))
-    held = pd.read_csv(test, dtype=str, keep_default_na=False)
-    predicted = model.predict([" ".join(t.lower().split()) for t in held["text"]])[0]
-    right = sum(p[0].removeprefix("__label__") == c
-                for p, c in zip(predicted, held["category"], strict=True))
-    return seconds, right / len(held)
+    return seconds, _fasttext_accuracy(model, test)
 
 
 def main() -> None:

@@ -95,3 +95,12 @@ def test_a_label_named_like_an_average_keeps_its_row():
     report = evaluation.intent_report(truth, predicted)
     assert report["late avg"]["confused_with"] == {"b": 1}
     assert report["macro avg"]["support"] == 4
+
+
+def test_macro_f1_is_scikit_learns_over_the_true_labels():
+    from sklearn.metrics import f1_score
+
+    truth = ["a", "a", "b", "c", "c", "c"]
+    predicted = ["a", "b", "b", "c", "d", "a"]  # "d" is only predicted: not in the mean
+    expected = f1_score(truth, predicted, labels=["a", "b", "c"], average="macro")
+    assert evaluation.metrics(truth, predicted)["macro_f1"] == pytest.approx(expected)
