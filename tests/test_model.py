@@ -223,9 +223,16 @@ def test_choose_thresholds_caps_the_confident_errors():
     assert stats["wrong_not_flagged"] == 0.0 and stats["precision"] == 1.0
     assert stats["coverage"] == pytest.approx(8 / 12)
     assert 0.55 < thresholds.min_confidence <= 0.9 or 0.1 < thresholds.min_margin <= 0.8
-    # Allowing two confident errors in twelve accepts every row.
-    loose, stats = m.choose_thresholds(proba, truth, ["a", "b"], max_wrong=2 / 12)
+    # Allowing two confident errors in twelve (and 10 right in 12) accepts every row.
+    loose, stats = m.choose_thresholds(proba, truth, ["a", "b"], max_wrong=2 / 12,
+                                       min_precision=0.8)
     assert stats["coverage"] == 1.0 and loose.min_confidence <= 0.55
+    # The same errors allowed, but confident answers must be 90% right: the unsure rows go.
+    strict, stats = m.choose_thresholds(proba, truth, ["a", "b"], max_wrong=2 / 12,
+                                        min_precision=0.9)
+    assert stats["coverage"] == pytest.approx(8 / 12) and stats["precision"] == 1.0
+    assert stats["min_precision"] == 0.9
+    assert strict.min_confidence > 0.55 or strict.min_margin > 0.1
 
 
 @pytest.mark.parametrize("classes", [2, 3])
