@@ -355,7 +355,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
     threshold_stats["measured_on"] = ("noisy copies of the training rows, scored out of fold "
                                       "(assistant.noise)")
     probe = Model(pipeline, {"thresholds": asdict(thresholds)})
-    predicted = probe.from_proba(texts, clf.oof_proba_, languages=None)
+    predicted = probe.from_proba(texts, clf.oof_proba_, alternatives=1, languages=None)
     held = {"method": f"{clf.folds}-fold cross-validation",
             **metrics(labels, [p.label for p in predicted], [p.needs_review for p in predicted])}
     clf.forget_training()
