@@ -4,8 +4,10 @@ its scenario, so that a tweet, an e-mail and a chat line about the same problem 
 Links, @handles and anonymisation placeholders go; HTML entities are decoded; emoji and other
 pictographs go; accents go (as scikit-learn's ``strip_accents="unicode"``, done once here for
 both vectorizers); long digit runs (order and tracking numbers) become ``0000``; a letter or a
-punctuation mark repeated three times or more is cut to two. Each step runs only on messages
-that can need it (most are plain ASCII without links or handles).
+punctuation mark repeated three times or more is cut to two; every run of whitespace, line
+breaks included, becomes one space (both vectorizers split on whitespace, so the features are
+the same, and it is several times faster than a regex). Each step runs only on messages that can
+need it (most are plain ASCII without links or handles).
 
 >>> normalise_text("@ShopHelp #81839204517 STILL not here!!!! 😡 https://t.co/x1 &amp; no")
 '#0000 STILL not here!! & no'
@@ -27,7 +29,6 @@ _PLACEHOLDER = re.compile(r"[\[<{](?:user|url|link|name|email|phone|number|perso
                           r"(?:_?\d+)?[\]>}]", re.IGNORECASE)
 _DIGITS = re.compile(r"\d{4,}")
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}|([!?.,])\2{2,}")
-_SPACE = re.compile(r"[^\S\n]+")
 
 
 def _character_class(wanted: list[int], suffix: str = "") -> re.Pattern:
@@ -78,7 +79,7 @@ def normalise_text(text: str) -> str:
         text = strip_accents(_PICTOGRAPH.sub(" ", text))
     text = _DIGITS.sub("0000", text)
     text = _REPEAT.sub(r"\1\1\2\2", text)
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 class Normaliser(TransformerMixin, BaseEstimator):
