@@ -214,3 +214,19 @@ def test_bytes_cp1252_cannot_read_fall_back_to_latin1(tmp_path, default_model):
     summary = run_batch([str(src)], str(tmp_path / "o.csv"), model=default_model, notes=notes)
     assert summary.rows == 1
     assert notes and "read it as latin-1" in notes[0]
+
+
+def test_repeated_messages_are_classified_once_and_answered_alike(default_model):
+    from assistant.batch import Classifier, _predict_rows
+
+    first = pd.Series(["where is my parcel", "the mug came broken", "where is my parcel"])
+    second = pd.Series(["the mug came broken", "ok thanks", "where is my parcel"])
+    with Classifier(default_model, jobs=1) as clf:
+        a, b = clf.results(first), clf.results(second)
+        assert clf.classified == 3  # three distinct messages over both chunks
+        assert all(isinstance(key, bytes) and len(key) == 16 for key in clf.cache)
+    fresh = dict(zip(["where is my parcel", "the mug came broken", "ok thanks"],
+                     _predict_rows(default_model, ["where is my parcel", "the mug came broken",
+                                                   "ok thanks"]), strict=True))
+    for frame, texts in ((a, first), (b, second)):
+        assert [tuple(r) for r in frame.itertuples(index=False)] == [fresh[t] for t in texts]
