@@ -119,6 +119,7 @@ class Pending:
     known: dict[str, tuple]
     parts: list[list[str]]
     futures: list
+    keys: dict[str, bytes] = field(default_factory=dict)  # message -> its cache key
 
 
 class Classifier:
@@ -165,8 +166,9 @@ class Classifier:
             parts = [list(p) for p in np.array_split(np.asarray(todo, dtype=object),
                                                      self.jobs)]
             return Pending(texts, known, parts, [self.pool.submit(_worker_rows, p)
-                                                 for p in parts])
-        return Pending(texts, known, [todo], [_predict_rows(self.model, todo) if todo else []])
+                                                 for p in parts], keys)
+        return Pending(texts, known, [todo], [_predict_rows(self.model, todo) if todo else []],
+                       keys)
 
     def collect(self, pending: Pending) -> pd.DataFrame:
         """The result columns for a submitted chunk (empty messages: other, needs review)."""
@@ -176,7 +178,8 @@ class Classifier:
             rows = rows.result() if hasattr(rows, "result") else rows
             new = dict(zip(part, rows, strict=True))
             pending.known.update(new)
-            self.cache.update((_cache_key(t), row) for t, row in new.items())
+            self.cache.update((pending.keys.get(t) or _cache_key(t), row)
+                              for t, row in new.items())
         rows = [pending.known.get(t, EMPTY_ROW) for t in pending.texts]
         return pd.DataFrame(rows, columns=list(RESULT_COLUMNS), index=pending.texts.index)
 

@@ -260,7 +260,9 @@ def review_reasons(prediction: Prediction, *, policy_escalates: bool = False,
                        f"({runner.confidence:.0%} against {prediction.confidence:.0%})")
     elif reason == "low confidence" or (prediction.needs_review and not reason):
         shown = _percent(prediction.confidence, min_confidence)
-        bar = (f"; it needs {_percent(min_confidence, prediction.confidence)} to answer alone"
+        bar = ("; this model answers nothing alone (no threshold kept its confident answers "
+               "right often enough in training)" if min_confidence and min_confidence > 1 else
+               f"; it needs {_percent(min_confidence, prediction.confidence)} to answer alone"
                if min_confidence and prediction.confidence < min_confidence else "")
         reasons.append(f"the model is {shown} sure{bar}")
     elif reason:

@@ -53,6 +53,8 @@ OUT_OF_SCOPE = "other"
 # (the model's accuracy on them is close to that on real buyers' text; benchmarks/README.md).
 MAX_CONFIDENT_ERRORS = 0.05
 MIN_CONFIDENT_PRECISION = 0.9
+# A confidence threshold no probability reaches: every message needs review.
+FLAG_ALL = 1.01
 
 
 @dataclass(frozen=True)
@@ -314,10 +316,12 @@ def choose_thresholds(proba: np.ndarray, truth: np.ndarray, labels: Sequence[str
                 best = (Thresholds(float(t), float(m)), {
                     "coverage": float(keep.mean()), "wrong_not_flagged": wrong,
                     "precision": precision})
-    chosen = best or (Thresholds(0.99, 0.5), {"coverage": 0.0, "wrong_not_flagged": 0.0,
-                                              "precision": None})
+    # No pair meets both limits (a model too weak for its data): every message is flagged, and
+    # the card says so ("met": False) instead of pretending a threshold was found.
+    chosen = best or (Thresholds(FLAG_ALL, 0.5), {"coverage": 0.0, "wrong_not_flagged": 0.0,
+                                                  "precision": None})
     return chosen[0], {**chosen[1], "max_wrong_not_flagged": max_wrong,
-                       "min_precision": min_precision}
+                       "min_precision": min_precision, "met": best is not None}
 
 
 def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",

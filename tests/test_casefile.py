@@ -90,6 +90,12 @@ def test_review_reasons_in_words(kwargs, expected):
     assert review_reasons(prediction(**kwargs), min_confidence=0.9) == [expected]
 
 
+def test_a_model_that_flags_everything_says_so_in_words():
+    assert review_reasons(prediction(confidence=0.99), min_confidence=1.01) == [
+        "the model is 99% sure; this model answers nothing alone (no threshold kept its "
+        "confident answers right often enough in training)"]
+
+
 def test_policy_escalation_is_a_reason():
     sure = prediction(confidence=0.99, reason=None)
     assert review_reasons(sure) == []

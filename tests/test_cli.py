@@ -58,10 +58,16 @@ def test_classify_without_text(capsys, default_model):
 def test_train_and_use_a_custom_model(capsys, tmp_path, models_dir):
     data = tmp_path / "mine.csv"
     data.write_text(TRAIN_ROWS)
-    code, out, _ = run(capsys, "train", str(data), "--name", "mine")
+    code, out, err = run(capsys, "train", str(data), "--name", "mine")
     assert code == 0
     assert "Saved model 'mine'" in out
     assert (models_dir / "mine" / "model.joblib").exists()
+    # The thresholds line says what the card says: a bar, or every message to a person.
+    from assistant.registry import read_card
+
+    met = read_card("mine")["threshold_selection"]["met"]
+    assert ("needs_review when confidence <" in out) is met
+    assert ("needs_review on every message" in err) is not met
     code, out, _ = run(capsys, "classify", "--model", "mine", "--json", "cancel order 99 please")
     assert json.loads(out)["label"] == "cancel_order"
     code, out, _ = run(capsys, "evaluate", str(data), "--model", "mine", "--json")

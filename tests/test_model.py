@@ -235,6 +235,22 @@ def test_choose_thresholds_caps_the_confident_errors():
     assert strict.min_confidence > 0.55 or strict.min_margin > 0.1
 
 
+def test_no_threshold_meeting_both_limits_flags_every_message(tiny):
+    # Confident rows are as often wrong as right: no pair keeps them 90% right.
+    proba = np.array([[0.95, 0.05]] * 6 + [[0.6, 0.4]] * 4)
+    truth = np.array(["a", "b"] * 3 + ["a", "b"] * 2)
+    thresholds, stats = m.choose_thresholds(proba, truth, ["a", "b"], max_wrong=0.5)
+    assert stats["met"] is False and stats["coverage"] == 0.0
+    assert thresholds.min_confidence > 1.0
+    model = m.Model(tiny.model.pipeline, {"thresholds": {
+        "min_confidence": thresholds.min_confidence, "min_margin": thresholds.min_margin}})
+    certain = np.zeros((2, len(model.labels)))
+    certain[:, 0] = 1.0
+    assert all(p.needs_review and p.review_reason == "low confidence"
+               for p in model.from_proba(["one", "two"], certain, languages=None))
+    assert m.choose_thresholds(proba[:6], np.array(["a"] * 6), ["a", "b"])[1]["met"] is True
+
+
 @pytest.mark.parametrize("classes", [2, 3])
 def test_fast_probabilities_equal_the_pipeline(classes):
     keep = [lab for lab in CORPUS][:classes]

@@ -25,6 +25,7 @@ from .base import model_for as _model
          arg("--activate", action="store_true", help="make it the active model after saving"),
          DATA, LABELLED_THREADS)
 def train(args: argparse.Namespace) -> int:
+    from ..model import MIN_CONFIDENT_PRECISION
     from ..model import train as fit
     from ..registry import DEFAULT, activate, save, valid_name
 
@@ -42,8 +43,14 @@ def train(args: argparse.Namespace) -> int:
           f"the {result.holdout['rows']} messages predicted by a model that never saw it):")
     out.print_metrics(result.holdout)
     t = result.model.thresholds
-    print(f"needs_review when confidence < {t.min_confidence:.3f} or margin < "
-          f"{t.min_margin:.3f}")
+    if result.model.card["threshold_selection"].get("met", True):
+        print(f"needs_review when confidence < {t.min_confidence:.3f} or margin < "
+              f"{t.min_margin:.3f}")
+    else:
+        print("needs_review on every message: no threshold keeps confident answers "
+              f"{MIN_CONFIDENT_PRECISION:.0%} right on noisy copies of these rows. Add examples "
+              "(more rows per label, in the buyers' own words) and train again.",
+              file=sys.stderr)
     print(f"Saved model {args.name!r} to {folder} in {result.seconds:.1f}s.")
     if args.activate:
         activate(args.name)
