@@ -207,8 +207,21 @@ def _json_object(line: str) -> dict:
         raise ValueError("it is nested too deeply") from None
     if not isinstance(record, dict):
         raise ValueError("not an object")
-    return {key: value if value is None or isinstance(value, str)
-            else json.dumps(value, ensure_ascii=False) for key, value in record.items()}
+    return {_valid_text(key): value if value is None else _valid_text(
+        value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+        for key, value in record.items()}
+
+
+def _valid_text(text: str) -> str:
+    """``text`` with any lone surrogate (JSON allows "\\ud800" alone; no text encoding does)
+    replaced by U+FFFD, so it can be classified and written like any other message."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def _jsonl_chunks(path, encoding, on_bad_lines, chunk_rows) -> Iterator[Chunk]:

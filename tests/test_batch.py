@@ -230,3 +230,17 @@ def test_repeated_messages_are_classified_once_and_answered_alike(default_model)
                                                    "ok thanks"]), strict=True))
     for frame, texts in ((a, first), (b, second)):
         assert [tuple(r) for r in frame.itertuples(index=False)] == [fresh[t] for t in texts]
+
+
+def test_a_lone_surrogate_in_jsonl_is_replaced_not_a_crash(tmp_path, default_model):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 1, "message": "the mug came broken \\ud800 help"}\n'
+                   '{"id": 2, "message": "pair \\ud83d\\ude00 kept", "x": {"k": "\\udfff"}}\n',
+                   encoding="utf-8")
+    out = tmp_path / "out.csv"
+    summary = run_batch([str(src)], str(out), model=default_model, jobs=1)
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert summary.rows == 2
+    assert frame["message"].tolist() == ["the mug came broken \ufffd help", "pair 😀 kept"]
+    assert frame["x"].tolist() == ["", '{"k": "\ufffd"}']
+    assert frame["label"].iloc[0] == "item_defective"
