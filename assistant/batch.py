@@ -119,7 +119,7 @@ class Pending:
     known: dict[str, tuple]
     parts: list[list[str]]
     futures: list
-    keys: dict[str, bytes] = field(default_factory=dict)  # message -> its cache key
+    keys: dict[str, bytes]  # each distinct message -> its cache key
 
 
 class Classifier:
@@ -178,8 +178,7 @@ class Classifier:
             rows = rows.result() if hasattr(rows, "result") else rows
             new = dict(zip(part, rows, strict=True))
             pending.known.update(new)
-            self.cache.update((pending.keys.get(t) or _cache_key(t), row)
-                              for t, row in new.items())
+            self.cache.update((pending.keys[t], row) for t, row in new.items())
         rows = [pending.known.get(t, EMPTY_ROW) for t in pending.texts]
         return pd.DataFrame(rows, columns=list(RESULT_COLUMNS), index=pending.texts.index)
 

@@ -23,7 +23,7 @@ from typing import Any
 from .delivery import OrderFacts, order_problems
 from .errors import OrderError
 from .language import SERVED
-from .model import Prediction
+from .model import FLAG_ALL, Prediction
 from .orderfields import TRACKING_STATUSES
 from .orderids import extract_ids
 from .orders import ORDER_FIELDS, Order
@@ -260,10 +260,13 @@ def review_reasons(prediction: Prediction, *, policy_escalates: bool = False,
                        f"({runner.confidence:.0%} against {prediction.confidence:.0%})")
     elif reason == "low confidence" or (prediction.needs_review and not reason):
         shown = _percent(prediction.confidence, min_confidence)
-        bar = ("; this model answers nothing alone (no threshold kept its confident answers "
-               "right often enough in training)" if min_confidence and min_confidence > 1 else
-               f"; it needs {_percent(min_confidence, prediction.confidence)} to answer alone"
-               if min_confidence and prediction.confidence < min_confidence else "")
+        if min_confidence and min_confidence >= FLAG_ALL:
+            bar = ("; this model answers nothing alone (no threshold kept its confident answers "
+                   "right often enough in training)")
+        elif min_confidence and prediction.confidence < min_confidence:
+            bar = f"; it needs {_percent(min_confidence, prediction.confidence)} to answer alone"
+        else:
+            bar = ""
         reasons.append(f"the model is {shown} sure{bar}")
     elif reason:
         reasons.append(reason)

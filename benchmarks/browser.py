@@ -16,17 +16,12 @@ Run: python benchmarks/browser.py [--rounds 10]. Prints median, 90th percentile 
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from appserver import running_app  # benchmarks/appserver.py, beside this script
+
 CHROMIUM = "/usr/bin/chromium"
 MESSAGES = [
     "Where is my parcel? Order {n}, it has been weeks and nothing came.",
@@ -55,32 +50,6 @@ IDLE = """() => document.querySelector('[data-test-script-state]')
   ?.getAttribute('data-test-script-state') === 'notRunning'"""
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(home: Path) -> tuple[subprocess.Popen, str]:
-    port = _port()
-    env = {**os.environ, "ASSISTANT_FEEDBACK_DB": str(home / "feedback.sqlite3"),
-           "ASSISTANT_PROFILE": str(home / "profile.json")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
-         str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("streamlit did not start")
-
-
 def _idle(page) -> None:
     page.wait_for_function(IDLE, polling="raf", timeout=30_000)
 
@@ -101,51 +70,47 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         (home / "profile.json").write_text('{"agent_name": "Mia", "store_name": "Harbour Lane"}')
-        proc, url = _start(home)
-        try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                            args=["--no-sandbox", "--disable-gpu"])
-                page = browser.new_page(viewport={"width": 1440, "height": 900})
-                page.goto(url)
-                box = page.get_by_label("Buyer message")
-                box.wait_for(timeout=60_000)
-                draft = page.locator(".st-key-case_draft textarea")
+        with running_app(home) as url, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                        args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.goto(url)
+            box = page.get_by_label("Buyer message")
+            box.wait_for(timeout=60_000)
+            draft = page.locator(".st-key-case_draft textarea")
 
-                def ask(message: str, number: str) -> float:
-                    box.fill(message)
-                    page.evaluate("window.__t0 = performance.now()")
-                    box.press("Control+Enter")
-                    took = page.wait_for_function(DRAWN, arg=number, polling="raf",
-                                                  timeout=60_000).json_value()
-                    _idle(page)
-                    return took
+            def ask(message: str, number: str) -> float:
+                box.fill(message)
+                page.evaluate("window.__t0 = performance.now()")
+                box.press("Control+Enter")
+                took = page.wait_for_function(DRAWN, arg=number, polling="raf",
+                                              timeout=60_000).json_value()
+                _idle(page)
+                return took
 
-                first = ask(MESSAGES[0].format(n=55500000), "55500000")
-                new, scenario, order = [], [], []
-                for i in range(args.rounds):
-                    n = str(55500001 + i)
-                    new.append(ask(MESSAGES[i % len(MESSAGES)].format(n=n), n))
-                    pill = page.locator(".st-key-pick_alternative button[aria-checked=false]").first
-                    if pill.count():
-                        before = draft.input_value()
-                        page.evaluate("window.__t0 = performance.now()")
-                        pill.click()
-                        scenario.append(page.wait_for_function(
-                            DRAFT_CHANGED, arg=before, polling="raf",
-                            timeout=30_000).json_value())
-                        _idle(page)
-                    name = f"Buyer{i}"
-                    field = page.get_by_label("Buyer name")
-                    field.fill(name)
+            first = ask(MESSAGES[0].format(n=55500000), "55500000")
+            new, scenario, order = [], [], []
+            for i in range(args.rounds):
+                n = str(55500001 + i)
+                new.append(ask(MESSAGES[i % len(MESSAGES)].format(n=n), n))
+                pill = page.locator(".st-key-pick_alternative button[aria-checked=false]").first
+                if pill.count():
+                    before = draft.input_value()
                     page.evaluate("window.__t0 = performance.now()")
-                    field.press("Enter")
-                    order.append(page.wait_for_function(GREETS, arg=name, polling="raf",
-                                                        timeout=30_000).json_value())
+                    pill.click()
+                    scenario.append(page.wait_for_function(
+                        DRAFT_CHANGED, arg=before, polling="raf",
+                        timeout=30_000).json_value())
                     _idle(page)
-                browser.close()
-        finally:
-            proc.terminate()
+                name = f"Buyer{i}"
+                field = page.get_by_label("Buyer name")
+                field.fill(name)
+                page.evaluate("window.__t0 = performance.now()")
+                field.press("Enter")
+                order.append(page.wait_for_function(GREETS, arg=name, polling="raf",
+                                                    timeout=30_000).json_value())
+                _idle(page)
+            browser.close()
     print(f"first message, just after the page opened: {first:.0f} ms")
     print(_summary("new message -> case drawn", new))
     if scenario:
