@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +94,10 @@ class Rows:
     warnings: list[str] = field(default_factory=list)
     table: Any = None  # the dataset.Table, for tables
 
-    def __post_init__(self):
-        self.records = self.frame.to_dict("records")
+    @cached_property
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as dicts, made when first asked for (a labelled file never needs them)."""
+        return self.frame.to_dict("records")
 
 
 def load(source: str | os.PathLike | bytes, *, name: str | None = None,

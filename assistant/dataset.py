@@ -88,22 +88,25 @@ def check_labelled(frame: pd.DataFrame, *, min_examples: int = MIN_EXAMPLES,
                    min_labels: int = 2) -> list[Problem]:
     """Every problem that stops training: empty cells, conflicting labels, rare labels."""
     problems: list[Problem] = []
-    for rec in frame.itertuples(index=False):
+    no_text, no_label = frame["text"] == "", frame["label"] == ""
+    for rec in frame[no_text | no_label].itertuples(index=False):
         if not rec.text:
             problems.append(Problem("empty text; write the message or delete the row",
                                     rec.row, rec.source, kind=_unit(rec)))
         if not rec.label:
             problems.append(Problem("empty label; give the row a label or delete it",
                                     rec.row, rec.source, kind=_unit(rec)))
-    filled = frame[(frame["text"] != "") & (frame["label"] != "")]
+    filled = frame[~no_text & ~no_label]
+    # The same text (case aside) under two labels: only those rows are looked at one by one.
+    key = filled["text"].str.casefold()
+    conflicting = filled.assign(key=key).groupby("key", sort=False)["label"].transform("nunique")
     seen: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for rec in filled.itertuples(index=False):
-        seen[rec.text.casefold()][rec.label].append(f"{Path(rec.source).name}:{rec.row}")
+    for rec in filled.assign(key=key)[conflicting > 1].itertuples(index=False):
+        seen[rec.key][rec.label].append(f"{Path(rec.source).name}:{rec.row}")
     for text, by_label in seen.items():
-        if len(by_label) > 1:
-            where = "; ".join(f"{lab} (rows {', '.join(rows)})" for lab, rows in by_label.items())
-            problems.append(Problem(f"the same text has different labels: {text[:60]!r} is "
-                                    f"{where}; keep one label"))
+        where = "; ".join(f"{lab} (rows {', '.join(rows)})" for lab, rows in by_label.items())
+        problems.append(Problem(f"the same text has different labels: {text[:60]!r} is "
+                                f"{where}; keep one label"))
     counts = filled["label"].value_counts()
     if len(counts) < min_labels and len(filled):
         problems.append(Problem(f"only one label ({counts.index[0]!r}); a classifier needs at "

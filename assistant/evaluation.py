@@ -41,14 +41,17 @@ def per_label(truth: Sequence[str], predicted: Sequence[str]
     (0.5, 3)
     """
     labels = sorted(set(truth) | set(predicted))
-    report = classification_report(truth, predicted, labels=labels, output_dict=True,
+    # As numbers (several times faster than strings), which also keeps a user's label called
+    # "macro avg" apart from the average of that name.
+    code = {label: number for number, label in enumerate(labels)}
+    report = classification_report([code[t] for t in truth], [code[p] for p in predicted],
+                                   labels=list(range(len(labels))), output_dict=True,
                                    zero_division=0)
 
     def plain(row: dict) -> dict[str, Any]:
         return {k: (int(v) if k == "support" else float(v)) for k, v in row.items()}
 
-    # Labels are the user's: one may be called "macro avg", so rows are taken by label.
-    rows = {label: plain(report[label]) for label in labels}
+    rows = {label: plain(report[str(number)]) for number, label in enumerate(labels)}
     averages = {avg: plain(report[avg]) for avg in ("macro avg", "weighted avg")}
     return rows, averages
 

@@ -37,7 +37,7 @@ from .normalise import Normaliser
 
 SEED = 0
 # Bump when build_pipeline changes, so a default model built by older code is rebuilt.
-PIPELINE_VERSION = 13
+PIPELINE_VERSION = 14
 # Messages are classified on their first MAX_CHARS characters (a long e-mail's quoted thread
 # adds nothing and costs time; the longest shipped training message has 655); outputs keep
 # the whole text, and predictions say truncated.
@@ -207,27 +207,46 @@ class Model:
     def from_proba(self, texts: Sequence[str], proba: np.ndarray, *, alternatives: int = 3,
                    languages: str | None = "accurate",
                    detected: Sequence[tuple] | None = None) -> list[Prediction]:
-        order = np.argsort(-proba, axis=1)[:, : alternatives + 1]
+        order, also, reasons = self.decide(texts, proba, alternatives=alternatives)
         if detected is None:
             detected = (detect(texts, fast=languages == "fast") if languages
                         else [(None, None)] * len(texts))
+        labels = self.labels
         out = []
-        t = self.thresholds
-        for text, row, idx, lang in zip(texts, proba, order, detected, strict=True):
-            top = [Alternative(self.labels[i], float(row[i])) for i in idx]
-            best = top[0]
-            second = top[1] if len(top) > 1 else Alternative("", 0.0)
-            also = (second.label if best.label != OUT_OF_SCOPE and second.label not in (
-                OUT_OF_SCOPE, "") and second.confidence >= t.also_confidence
-                and second.confidence >= t.also_ratio * best.confidence else None)
-            reason = ("empty" if not text.strip() else
-                      "low confidence" if best.confidence < t.min_confidence else
-                      "close runner-up" if best.confidence - second.confidence < t.min_margin
-                      else "two problems" if also else None)
-            out.append(Prediction(text, best.label, best.confidence, tuple(top[1:]),
+        for text, row, idx, second, reason, lang in zip(texts, proba, order.tolist(),
+                                                        also.tolist(), reasons, detected,
+                                                        strict=True):
+            top = [Alternative(labels[i], float(row[i])) for i in idx]
+            out.append(Prediction(text, top[0].label, top[0].confidence, tuple(top[1:]),
                                   reason is not None, *lang, truncated=len(text) > MAX_CHARS,
-                                  also=also, review_reason=reason))
+                                  also=labels[idx[1]] if second else None,
+                                  review_reason=reason))
         return out
+
+    def decide(self, texts: Sequence[str], proba: np.ndarray, *, alternatives: int = 3
+               ) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+        """For every message at once: the indices of its top ``alternatives + 1`` labels, whether
+        the runner-up is a second problem (``Prediction.also``), and why it needs review (None
+        when it does not); see ``Thresholds``."""
+        order = np.argsort(-proba, axis=1)[:, : alternatives + 1]
+        rows = np.arange(len(proba))
+        best = proba[rows, order[:, 0]]
+        if order.shape[1] > 1:
+            second_index = order[:, 1]
+            second = proba[rows, second_index]
+        else:  # one label: no runner-up
+            second_index, second = np.zeros(len(proba), dtype=int), np.zeros(len(proba))
+        t = self.thresholds
+        labels = np.asarray(self.labels, dtype=object)
+        also = ((labels[order[:, 0]] != OUT_OF_SCOPE) & (labels[second_index] != OUT_OF_SCOPE)
+                & (second >= t.also_confidence) & (second >= t.also_ratio * best)
+                & (order.shape[1] > 1))
+        reason = np.select([best < t.min_confidence, best - second < t.min_margin, also],
+                           ["low confidence", "close runner-up", "two problems"], "")
+        empty = [not str(text).strip() for text in texts]
+        reasons = ["empty" if blank else (r or None) for blank, r in zip(empty, reason.tolist(),
+                                                                         strict=True)]
+        return order, also, reasons
 
 
 def _linear_parts(pipeline: Pipeline) -> tuple | None:
@@ -346,22 +365,26 @@ def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
     x = features.fit_transform(normaliser.transform(texts))
     # Noisier copies of (a sample of) the rows, scored out of fold too: buyers write less
     # tidily than any training file, and thresholds chosen on clean rows trust the model
-    # too much.
+    # too much. Made while the final model fits.
     sample = np.random.default_rng(SEED).permutation(len(texts))[:NOISY_SAMPLE]
-    rough = features.transform(normaliser.transform(noisy(
-        [texts[i] for i in sample], [labels[i] for i in sample], seed=SEED,
-        out_of_scope=OUT_OF_SCOPE)))
+
+    def rough():
+        return sample, features.transform(normaliser.transform(noisy(
+            [texts[i] for i in sample], [labels[i] for i in sample], seed=SEED,
+            out_of_scope=OUT_OF_SCOPE)))
+
     step(0.25, f"fitting the final model and {clf.folds} fold models")
-    clf.fit(x, y, extra=(sample, rough))
+    clf.fit(x, y, extra=rough)
     step(0.9, "choosing the needs-review thresholds")
     thresholds, threshold_stats = choose_thresholds(clf.extra_proba_, y[sample], clf.classes_,
                                                     max_wrong)
     threshold_stats["measured_on"] = ("noisy copies of the training rows, scored out of fold "
                                       "(assistant.noise)")
-    probe = Model(pipeline, {"thresholds": asdict(thresholds)})
-    predicted = probe.from_proba(texts, clf.oof_proba_, alternatives=1, languages=None)
+    order, _, reasons = Model(pipeline, {"thresholds": asdict(thresholds)}).decide(
+        texts, clf.oof_proba_, alternatives=1)
+    predicted = [str(label) for label in clf.classes_[order[:, 0]]]
     held = {"method": f"{clf.folds}-fold cross-validation",
-            **metrics(labels, [p.label for p in predicted], [p.needs_review for p in predicted])}
+            **metrics(labels, predicted, [reason is not None for reason in reasons])}
     clf.forget_training()
     head = None
     if languages is not None and len(set(languages)) > 1:
@@ -383,7 +406,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
     step(1.0, "done")
     seen = frozenset(text_key(t) for t in texts)
     return TrainResult(Model(pipeline, card, seen, head), held, seconds, texts, labels,
-                       [p.label for p in predicted])
+                       predicted)
 
 
 def _label_counts(y: np.ndarray) -> tuple[list[str], list[int]]:

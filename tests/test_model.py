@@ -406,3 +406,38 @@ def test_an_uncompressed_joblib_model_still_loads(tiny, models_dir):
     folder = registry.save(tiny.model, "tiny")
     joblib.dump(joblib.load(folder / "model.joblib"), folder / "model.joblib")  # no compression
     assert registry.load("tiny").labels == tiny.model.labels
+
+
+def _random_problem(classes: int = 9, rows: int = 400, seed: int = 3):
+    from scipy import sparse
+
+    rng = np.random.default_rng(seed)
+    y = np.array([f"c{i}" for i in rng.integers(0, classes, rows)], dtype=object)
+    centres = rng.normal(size=(classes, 60))
+    x = np.abs(centres[[int(label[1:]) for label in y]] + rng.normal(scale=1.5, size=(rows, 60)))
+    x[x < 1.0] = 0.0
+    return sparse.csr_matrix(x), y
+
+
+def test_the_final_fit_in_two_halves_equals_one_fit(monkeypatch):
+    from assistant import linear
+
+    monkeypatch.setattr(linear, "MAX_ITER", 10_000)  # both converged, to compare solutions
+    monkeypatch.setattr(linear, "TOL", 1e-6)
+    x, y = _random_problem()
+    whole, _ = linear._svm(x, y, 0.5, "balanced", 0)
+    halves = [linear._svm_chunk(x, y, half, 0.5, "balanced", 0)[0]
+              for half in np.array_split(np.unique(y), 2)]
+    assert np.concatenate(halves, axis=1) == pytest.approx(whole, abs=1e-3)
+
+
+def test_a_capped_fit_is_not_reported_as_a_failure():
+    import warnings
+
+    from assistant.linear import CalibratedLinearSVC
+
+    x, y = _random_problem(rows=600)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a ConvergenceWarning would fail the fit here
+        clf = CalibratedLinearSVC(C=50.0, folds=2).fit(x, y)
+    assert (clf.predict(x) == y).mean() > 0.7
