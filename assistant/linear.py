@@ -6,8 +6,8 @@ more on everything, and nothing of those fold models can be reused. Here the fol
 decision values (each row scored by the model that did not see it) are kept: they fit the
 calibration (Platt's sigmoid per class, as ``CalibratedClassifierCV(method="sigmoid")`` does)
 *and* give the cross-validated predictions that training reports and chooses thresholds on,
-so no second model is fitted for measuring. The final model and the fold models are fitted in
-parallel threads.
+so no second model is fitted for measuring. The models are fitted one at a time in a worker
+thread while this one calibrates.
 
 >>> import numpy as np
 >>> x = np.array([[0.0, 1.0], [0.1, 0.9], [1.0, 0.0], [0.9, 0.2], [0.2, 1.0], [1.0, 0.1]])
@@ -18,17 +18,16 @@ parallel threads.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from joblib import effective_n_jobs
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 
 # liblinear's stopping rule (tol) and its cap on passes over the data (max_iter). The last
@@ -39,39 +38,24 @@ from sklearn.utils.validation import check_is_fitted
 TOL, MAX_ITER = 1e-3, 15
 
 
+# liblinear draws its random visiting order from one generator per process (scikit-learn's
+# newrand), reseeded by every fit: two fits at once in threads draw from it in whatever order
+# the scheduler gives, and the model then differs from one training to the next. So liblinear
+# fits one model at a time, in this process (trainings of two sessions of the app included).
+_LIBLINEAR = threading.Lock()
+
+
 def _svm(x, y: np.ndarray, c: float, weight, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(n_features, n_classes) weights and intercepts of liblinear's one-vs-rest SVMs."""
-    svm = LinearSVC(C=c, class_weight=weight, random_state=seed, tol=TOL,
-                    max_iter=MAX_ITER).fit(x, y)
+    with _LIBLINEAR, warnings.catch_warnings():
+        # Under the lock, so no other fit of ours changes the filters meanwhile.
+        warnings.simplefilter("ignore", ConvergenceWarning)  # capped on purpose (MAX_ITER)
+        svm = LinearSVC(C=c, class_weight=weight, random_state=seed, tol=TOL,
+                        max_iter=MAX_ITER).fit(x, y)
     if len(svm.classes_) == 2:  # liblinear keeps one vector for two classes
         return (np.column_stack([-svm.coef_[0], svm.coef_[0]]),
                 np.array([-svm.intercept_[0], svm.intercept_[0]]))
     return svm.coef_.T, svm.intercept_
-
-
-_REST = "\x00rest"  # stands for every class outside a chunk (see _svm_chunk)
-
-
-def _svm_chunk(x, y: np.ndarray, chunk: np.ndarray, c: float, weight, seed: int
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """The one-vs-rest SVMs of the classes in ``chunk`` (two or more) only, on all rows.
-
-    liblinear's one-vs-rest problem for class k weighs k's rows by C times k's class weight
-    and every other row by C, whatever its class. So relabelling the rows of the classes
-    outside the chunk as one "rest" class leaves each chunk class's problem as it is in the
-    full fit (the same solution, to liblinear's tolerance), and chunks can be fitted side by
-    side. The rest class's own problem is of no use: a tiny weight makes it converge at once.
-    ``weight`` is the full fit's class_weight (None, "balanced" or a dict).
-    """
-    classes = np.unique(y)
-    weights = {**dict(zip(classes, compute_class_weight(weight, classes=classes, y=y),
-                          strict=True)), _REST: 1e-6}
-    inside = np.isin(y, chunk)
-    svm = LinearSVC(C=c, class_weight={k: weights[k] for k in (*chunk, _REST)},
-                    random_state=seed, tol=TOL, max_iter=MAX_ITER).fit(
-                        x, np.where(inside, y, _REST))
-    keep = [list(svm.classes_).index(k) for k in chunk]
-    return svm.coef_[keep].T, svm.intercept_[keep]
 
 
 def _platt(decision: np.ndarray, target: np.ndarray, iterations: int = 100
@@ -133,12 +117,11 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, *, C: float = 1.0, folds: int = 5, class_weight="balanced",
-                 random_state: int = 0, n_jobs: int = -1):
+                 random_state: int = 0):
         self.C = C
         self.folds = folds
         self.class_weight = class_weight
         self.random_state = random_state
-        self.n_jobs = n_jobs
 
     def fit(self, x, y, extra=None) -> CalibratedLinearSVC:
         """``extra``: None, (rows, x2), or a function returning (rows, x2), called while the
@@ -151,24 +134,19 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         fold_of = np.zeros(len(y), dtype=int)
         for number, (_, held) in enumerate(folds):
             fold_of[held] = number
-        # The fold models and the final model (in two halves of its classes, when it has
-        # many: always two, whatever the cores, so the model does not depend on the machine)
-        # are independent and fitted side by side in threads (liblinear releases the GIL).
-        # The fold models go first: while the final model fits, this thread calibrates from
-        # their out-of-fold decision values and makes and scores ``extra``.
-        halves = np.array_split(self.classes_, 2) if len(self.classes_) >= 8 else [None]
-        with ThreadPoolExecutor(effective_n_jobs(self.n_jobs)) as pool, \
-                warnings.catch_warnings():  # the worker threads' warnings too, while it lasts
-            warnings.simplefilter("ignore", ConvergenceWarning)
+        # liblinear fits one model at a time (see _LIBLINEAR) in a worker thread, the fold
+        # models first; meanwhile this thread makes ``extra``, then calibrates from the fold
+        # models' out-of-fold decision values and scores ``extra`` while the final model fits.
+        pool = ThreadPoolExecutor(1, thread_name_prefix="liblinear")
+        try:
             fold_jobs = [pool.submit(_svm, x[rows], y[rows], *args) for rows, _ in folds]
-            final_jobs = [pool.submit(_svm, x, y, *args) if half is None
-                          else pool.submit(_svm_chunk, x, y, half, *args) for half in halves]
+            final_job = pool.submit(_svm, x, y, *args)
+            extra = extra() if callable(extra) else extra
             fold_models = [job.result() for job in fold_jobs]
             decision = np.zeros((x.shape[0], len(self.classes_)))
             for (_, held), (weights, intercept) in zip(folds, fold_models, strict=True):
                 decision[held] = x[held] @ weights + intercept
             self.a_, self.b_ = _platt(decision, y[:, None] == self.classes_[None, :])
-            extra = extra() if callable(extra) else extra
             self.extra_proba_ = None
             if extra is not None:
                 extra_rows, extra_x = extra
@@ -178,9 +156,9 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
                     if mine.any():
                         extra_decision[mine] = extra_x[mine] @ weights + intercept
                 self.extra_proba_ = self.proba_from_decision(extra_decision)
-            final = [job.result() for job in final_jobs]
-        weights, self.intercept_ = (np.concatenate(part, axis=-1) for part in zip(*final,
-                                                                                 strict=True))
+            weights, self.intercept_ = final_job.result()
+        finally:  # on an error or Ctrl-C the fits not yet started are dropped
+            pool.shutdown(wait=False, cancel_futures=True)
         # float32 like the features (half the size, no upcast of every matmul) and row-major
         # (scipy copies any other layout on every product: 0.9 ms per message).
         self.coef_ = np.ascontiguousarray(weights, dtype=np.float32)

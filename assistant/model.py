@@ -13,7 +13,6 @@ measuring: ``evaluation.py``.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -37,7 +36,7 @@ from .normalise import Normaliser
 
 SEED = 0
 # Bump when build_pipeline changes, so a default model built by older code is rebuilt.
-PIPELINE_VERSION = 14
+PIPELINE_VERSION = 15
 # Messages are classified on their first MAX_CHARS characters (a long e-mail's quoted thread
 # adds nothing and costs time; the longest shipped training message has 655); outputs keep
 # the whole text, and predictions say truncated.
@@ -128,7 +127,7 @@ class Thresholds:
     also_ratio: float = 0.4
 
 
-def build_pipeline(*, c: float = 0.5, folds: int = 3, jobs: int = 1) -> Pipeline:
+def build_pipeline(*, c: float = 0.5, folds: int = 3) -> Pipeline:
     """The default pipeline (features and C chosen by cross-validation; see
     benchmarks/README.md): normalising, word and character TF-IDF, a calibrated linear SVM."""
     features = FeatureUnion([
@@ -140,7 +139,7 @@ def build_pipeline(*, c: float = 0.5, folds: int = 3, jobs: int = 1) -> Pipeline
         # word by word with a cache of words: the same features, several times faster.
         ("char", CharWordNgrams(ngram_range=(2, 5), min_df=2, strip_accents=None)),
     ])
-    clf = CalibratedLinearSVC(C=c, folds=folds, random_state=SEED, n_jobs=jobs)
+    clf = CalibratedLinearSVC(C=c, folds=folds, random_state=SEED)
     return Pipeline([("normalise", Normaliser()), ("features", features), ("clf", clf)])
 
 
@@ -228,6 +227,7 @@ class Model:
         """For every message at once: the indices of its top ``alternatives + 1`` labels, whether
         the runner-up is a second problem (``Prediction.also``), and why it needs review (None
         when it does not); see ``Thresholds``."""
+        proba = np.asarray(proba, dtype=np.float64)  # compared as Python floats would be
         order = np.argsort(-proba, axis=1)[:, : alternatives + 1]
         rows = np.arange(len(proba))
         best = proba[rows, order[:, 0]]
@@ -357,8 +357,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
     classes, counts = _label_counts(y)
     start = time.perf_counter()
     folds = int(min(FOLDS, min(counts)))
-    jobs = min(folds + 1, os.cpu_count() or 1)
-    pipeline = build_pipeline(folds=folds, jobs=jobs)
+    pipeline = build_pipeline(folds=folds)
     normaliser, features, clf = (pipeline.named_steps[k] for k in ("normalise", "features",
                                                                     "clf"))
     step(0.05, f"reading the words and letters of {len(texts):,} messages")

@@ -157,6 +157,8 @@ def main() -> None:
     parser.add_argument("--data", default=str(DEFAULT_DATA))
     parser.add_argument("--rounds", type=int, default=1, help="repeat and keep the best time")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     train = Path(args.data) / "banking77" / "train.csv"
     test = Path(args.data) / "banking77" / "test.csv"
     if not train.exists():
