@@ -65,7 +65,7 @@ def metrics(truth: Sequence[str], predicted: Sequence[str],
     out = {
         "accuracy": float(right.mean()) if len(right) else 0.0,
         # The mean F1 of the labels the rows have (a label only predicted does not count).
-        "macro_f1": float(np.mean([rows[label]["f1-score"] for label in set(truth)]))
+        "macro_f1": float(np.mean([rows[label]["f1-score"] for label in sorted(set(truth))]))
         if len(truth) else 0.0,
         "rows": len(truth),
         "per_label": {lab: {"precision": row["precision"], "recall": row["recall"],

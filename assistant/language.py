@@ -107,7 +107,10 @@ class LanguageHead:
         import numpy as np
         from sklearn.svm import LinearSVC
 
-        svm = LinearSVC(C=0.5, random_state=0).fit(x, np.asarray(languages, dtype=object))
+        from .linear import fit_liblinear
+
+        svm = fit_liblinear(LinearSVC(C=0.5, random_state=0), x,
+                            np.asarray(languages, dtype=object))
         self.languages_ = [str(c) for c in svm.classes_]
         self.coef_ = np.ascontiguousarray(svm.coef_.T, dtype=np.float32)  # as the features
         self.intercept_ = svm.intercept_

@@ -40,18 +40,26 @@ TOL, MAX_ITER = 1e-3, 15
 
 # liblinear draws its random visiting order from one generator per process (scikit-learn's
 # newrand), reseeded by every fit: two fits at once in threads draw from it in whatever order
-# the scheduler gives, and the model then differs from one training to the next. So liblinear
-# fits one model at a time, in this process (trainings of two sessions of the app included).
+# the scheduler gives, and the model then differs from one training to the next. So every
+# liblinear fit of the project goes through fit_liblinear, one at a time in this process
+# (trainings of two sessions of the app included).
 _LIBLINEAR = threading.Lock()
+
+
+def fit_liblinear(estimator, x, y, *, capped: bool = False):
+    """``estimator.fit(x, y)`` for an estimator that runs liblinear, one fit at a time in this
+    process. ``capped``: its max_iter is a cap chosen on purpose, so its ConvergenceWarning is
+    not shown (the filters are changed under the lock, so no other fit of ours meanwhile)."""
+    with _LIBLINEAR, warnings.catch_warnings():
+        if capped:
+            warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(x, y)
 
 
 def _svm(x, y: np.ndarray, c: float, weight, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(n_features, n_classes) weights and intercepts of liblinear's one-vs-rest SVMs."""
-    with _LIBLINEAR, warnings.catch_warnings():
-        # Under the lock, so no other fit of ours changes the filters meanwhile.
-        warnings.simplefilter("ignore", ConvergenceWarning)  # capped on purpose (MAX_ITER)
-        svm = LinearSVC(C=c, class_weight=weight, random_state=seed, tol=TOL,
-                        max_iter=MAX_ITER).fit(x, y)
+    svm = fit_liblinear(LinearSVC(C=c, class_weight=weight, random_state=seed, tol=TOL,
+                                  max_iter=MAX_ITER), x, y, capped=True)
     if len(svm.classes_) == 2:  # liblinear keeps one vector for two classes
         return (np.column_stack([-svm.coef_[0], svm.coef_[0]]),
                 np.array([-svm.intercept_[0], svm.intercept_[0]]))
@@ -138,9 +146,20 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         # models first; meanwhile this thread makes ``extra``, then calibrates from the fold
         # models' out-of-fold decision values and scores ``extra`` while the final model fits.
         pool = ThreadPoolExecutor(1, thread_name_prefix="liblinear")
+        stop = threading.Event()  # set by a failing fit, or on an error or Ctrl-C here
+
+        def fit_one(*part):
+            if stop.is_set():  # a fit before this one failed: do not start
+                return None
+            try:
+                return _svm(*part, *args)
+            except BaseException:
+                stop.set()
+                raise
+
         try:
-            fold_jobs = [pool.submit(_svm, x[rows], y[rows], *args) for rows, _ in folds]
-            final_job = pool.submit(_svm, x, y, *args)
+            fold_jobs = [pool.submit(fit_one, x[rows], y[rows]) for rows, _ in folds]
+            final_job = pool.submit(fit_one, x, y)
             extra = extra() if callable(extra) else extra
             fold_models = [job.result() for job in fold_jobs]
             decision = np.zeros((x.shape[0], len(self.classes_)))
@@ -158,6 +177,7 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
                 self.extra_proba_ = self.proba_from_decision(extra_decision)
             weights, self.intercept_ = final_job.result()
         finally:  # on an error or Ctrl-C the fits not yet started are dropped
+            stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
         # float32 like the features (half the size, no upcast of every matmul) and row-major
         # (scipy copies any other layout on every product: 0.9 ms per message).

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant.language import OTHER, SERVED, detect
@@ -36,3 +37,24 @@ def test_prediction_carries_the_language(default_model):
     [p] = default_model.predict([MESSAGES["de"]])
     assert (p.language, p.label) == ("de", "empty_package")
     assert p.to_dict()["language"] == "de"
+
+
+def test_the_language_head_fits_under_the_liblinear_lock(monkeypatch):
+    """liblinear's random order is shared by the process: every fit goes through the lock."""
+    from scipy import sparse
+
+    from assistant import linear
+    from assistant.language import LanguageHead
+
+    calls = []
+    real = linear.fit_liblinear
+
+    def recording(estimator, x, y, **options):
+        fitted = real(estimator, x, y, **options)
+        calls.append(type(estimator).__name__)
+        return fitted
+
+    monkeypatch.setattr(linear, "fit_liblinear", recording)
+    x = sparse.csr_matrix(np.eye(6, dtype=np.float32))
+    LanguageHead().fit(x, ["en", "en", "en", "de", "de", "de"])
+    assert calls == ["LinearSVC"]  # through fit_liblinear, which takes the lock
