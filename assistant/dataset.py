@@ -99,10 +99,11 @@ def check_labelled(frame: pd.DataFrame, *, min_examples: int = MIN_EXAMPLES,
     filled = frame[~no_text & ~no_label]
     # The same text (case aside) under two labels: only those rows are looked at one by one.
     key = filled["text"].str.casefold()
-    conflicting = filled.assign(key=key).groupby("key", sort=False)["label"].transform("nunique")
+    conflicting = filled["label"].groupby(key, sort=False).transform("nunique") > 1
     seen: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for rec in filled.assign(key=key)[conflicting > 1].itertuples(index=False):
-        seen[rec.key][rec.label].append(f"{Path(rec.source).name}:{rec.row}")
+    for text, rec in zip(key[conflicting], filled[conflicting].itertuples(index=False),
+                         strict=True):
+        seen[text][rec.label].append(f"{Path(rec.source).name}:{rec.row}")
     for text, by_label in seen.items():
         where = "; ".join(f"{lab} (rows {', '.join(rows)})" for lab, rows in by_label.items())
         problems.append(Problem(f"the same text has different labels: {text[:60]!r} is "

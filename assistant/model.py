@@ -126,6 +126,29 @@ class Thresholds:
     also_confidence: float = 0.25
     also_ratio: float = 0.4
 
+    def decide(self, labels: Sequence[str], texts: Sequence[str], proba: np.ndarray, *,
+               alternatives: int = 3) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+        """For every message at once (``proba``'s columns in ``labels`` order): the indices of
+        its top ``alternatives + 1`` labels, whether the runner-up is a second problem
+        (``Prediction.also``), and why it needs review (None when it does not)."""
+        proba = np.asarray(proba, dtype=np.float64)  # compared as Python floats would be
+        order = np.argsort(-proba, axis=1)[:, : alternatives + 1]
+        rows = np.arange(len(proba))
+        best = proba[rows, order[:, 0]]
+        if order.shape[1] > 1:
+            second_index = order[:, 1]
+            second = proba[rows, second_index]
+        else:  # one label: no runner-up
+            second_index, second = np.zeros(len(proba), dtype=int), np.zeros(len(proba))
+        names = np.asarray(labels, dtype=object)
+        also = ((names[order[:, 0]] != OUT_OF_SCOPE) & (names[second_index] != OUT_OF_SCOPE)
+                & (second >= self.also_confidence) & (second >= self.also_ratio * best)
+                & (order.shape[1] > 1))
+        reason = np.select([best < self.min_confidence, best - second < self.min_margin, also],
+                           ["low confidence", "close runner-up", "two problems"], "")
+        return order, also, ["empty" if not str(text).strip() else (r or None)
+                             for text, r in zip(texts, reason.tolist(), strict=True)]
+
 
 def build_pipeline(*, c: float = 0.5, folds: int = 3) -> Pipeline:
     """The default pipeline (features and C chosen by cross-validation; see
@@ -206,7 +229,8 @@ class Model:
     def from_proba(self, texts: Sequence[str], proba: np.ndarray, *, alternatives: int = 3,
                    languages: str | None = "accurate",
                    detected: Sequence[tuple] | None = None) -> list[Prediction]:
-        order, also, reasons = self.decide(texts, proba, alternatives=alternatives)
+        order, also, reasons = self.thresholds.decide(self.labels, texts, proba,
+                                                      alternatives=alternatives)
         if detected is None:
             detected = (detect(texts, fast=languages == "fast") if languages
                         else [(None, None)] * len(texts))
@@ -221,32 +245,6 @@ class Model:
                                   also=labels[idx[1]] if second else None,
                                   review_reason=reason))
         return out
-
-    def decide(self, texts: Sequence[str], proba: np.ndarray, *, alternatives: int = 3
-               ) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
-        """For every message at once: the indices of its top ``alternatives + 1`` labels, whether
-        the runner-up is a second problem (``Prediction.also``), and why it needs review (None
-        when it does not); see ``Thresholds``."""
-        proba = np.asarray(proba, dtype=np.float64)  # compared as Python floats would be
-        order = np.argsort(-proba, axis=1)[:, : alternatives + 1]
-        rows = np.arange(len(proba))
-        best = proba[rows, order[:, 0]]
-        if order.shape[1] > 1:
-            second_index = order[:, 1]
-            second = proba[rows, second_index]
-        else:  # one label: no runner-up
-            second_index, second = np.zeros(len(proba), dtype=int), np.zeros(len(proba))
-        t = self.thresholds
-        labels = np.asarray(self.labels, dtype=object)
-        also = ((labels[order[:, 0]] != OUT_OF_SCOPE) & (labels[second_index] != OUT_OF_SCOPE)
-                & (second >= t.also_confidence) & (second >= t.also_ratio * best)
-                & (order.shape[1] > 1))
-        reason = np.select([best < t.min_confidence, best - second < t.min_margin, also],
-                           ["low confidence", "close runner-up", "two problems"], "")
-        empty = [not str(text).strip() for text in texts]
-        reasons = ["empty" if blank else (r or None) for blank, r in zip(empty, reason.tolist(),
-                                                                         strict=True)]
-        return order, also, reasons
 
 
 def _linear_parts(pipeline: Pipeline) -> tuple | None:
@@ -379,8 +377,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, name: str = "default",
                                                     max_wrong)
     threshold_stats["measured_on"] = ("noisy copies of the training rows, scored out of fold "
                                       "(assistant.noise)")
-    order, _, reasons = Model(pipeline, {"thresholds": asdict(thresholds)}).decide(
-        texts, clf.oof_proba_, alternatives=1)
+    order, _, reasons = thresholds.decide(clf.classes_, texts, clf.oof_proba_, alternatives=1)
     predicted = [str(label) for label in clf.classes_[order[:, 0]]]
     held = {"method": f"{clf.folds}-fold cross-validation",
             **metrics(labels, predicted, [reason is not None for reason in reasons])}
