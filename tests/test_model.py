@@ -394,12 +394,10 @@ def test_a_capped_fit_is_not_reported_as_a_failure():
     assert (clf.predict(x) == y).mean() > 0.7
 
 
-def test_training_twice_gives_the_same_model_while_the_fits_overlap_other_work():
-    """liblinear's random order comes from one generator per process: fits that ran side by
-    side in threads made a different model each time once they were capped (MAX_ITER)."""
+def _topic_problem():
+    """6,000 rows of 30 labels: enough work (rows times labels) for the fold models to fit in
+    a second process."""
     from scipy import sparse
-
-    from assistant.linear import CalibratedLinearSVC
 
     rng = np.random.default_rng(0)
     rows, width, classes = 6000, 8000, 30
@@ -409,16 +407,127 @@ def test_training_twice_gives_the_same_model_while_the_fits_overlap_other_work()
                                            rng.integers(0, width, 35)]) for label in y])
     x = sparse.csr_matrix((np.ones(len(cols)), (np.repeat(np.arange(rows), 60), cols)),
                           shape=(rows, width))
-    fits = [CalibratedLinearSVC(C=0.5, folds=2).fit(x, y, extra=(np.arange(500), x[:500]))
-            for _ in range(2)]
-    assert np.array_equal(fits[0].coef_, fits[1].coef_)
-    assert np.array_equal(fits[0].extra_proba_, fits[1].extra_proba_)
+    return x, y
+
+
+def _fit_topics():
+    from assistant.linear import CalibratedLinearSVC
+
+    x, y = _topic_problem()
+    return CalibratedLinearSVC(C=0.5, folds=2).fit(x, y, extra=(np.arange(500), x[:500]))
+
+
+@pytest.fixture
+def forks(monkeypatch):
+    """The pids of the processes forked meanwhile, with forking allowed as if this were the
+    process's only thread (threads other tests left behind would forbid it)."""
+    import os
+
+    from assistant import linear
+
+    monkeypatch.setattr(linear, "_alone", lambda: True)
+    real, pids = os.fork, []
+
+    def fork():
+        pid = real()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    return pids
+
+
+def _same(a, b) -> bool:
+    return all(np.array_equal(getattr(a, k), getattr(b, k))
+               for k in ("coef_", "intercept_", "a_", "b_", "oof_proba_", "extra_proba_"))
+
+
+def test_training_twice_gives_the_same_model_while_the_fits_overlap_other_work():
+    """liblinear's random order comes from one generator per process: fits that ran side by
+    side in threads made a different model each time once they were capped (MAX_ITER)."""
+    assert _same(_fit_topics(), _fit_topics())
+
+
+def test_fold_models_fitted_in_a_second_process_give_the_model_of_one_process(monkeypatch,
+                                                                             forks):
+    import os
+
+    from assistant import linear
+
+    forked = _fit_topics()
+    assert len(forks) == 1
+    with pytest.raises(ChildProcessError):  # the copy has ended and was waited for
+        os.waitpid(forks[0], os.WNOHANG)
+    monkeypatch.setattr(linear, "FORK_WORK", 10**12)
+    alone = _fit_topics()
+    assert len(forks) == 1 and _same(forked, alone)
+
+
+def test_no_fork_while_another_thread_runs(monkeypatch):
+    import os
+    import threading
+
+    monkeypatch.setattr(os, "fork", lambda: pytest.fail("forked beside another thread"))
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        clf = _fit_topics()
+    finally:
+        release.set()
+        other.join()
+    assert clf.coef_.shape == (8000, 30)
+
+
+def test_a_fork_the_system_refuses_leaves_every_fit_to_this_process(monkeypatch, forks):
+    import os
+
+    def refuse():
+        raise OSError(12, "Cannot allocate memory")
+
+    expected = _fit_topics()
+    assert len(forks) == 1  # that one forked
+    monkeypatch.setattr(os, "fork", refuse)
+    assert _same(_fit_topics(), expected)
+
+
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_a_fold_fit_failing_in_the_second_process_is_reported(monkeypatch, forks, how):
+    import os
+
+    from assistant import linear
+
+    parent, real = os.getpid(), linear._svm
+
+    def fit(*args):
+        if os.getpid() != parent:
+            if how == "dies":
+                os._exit(3)
+            raise MemoryError("no room for the fold model")
+        return real(*args)
+
+    monkeypatch.setattr(linear, "_svm", fit)
+    message = ("MemoryError: no room for the fold model" if how == "raises"
+               else "ended without its results")
+    with pytest.raises(RuntimeError, match=f"second process failed: .*{message}"):
+        _fit_topics()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forks[0], os.WNOHANG)
+    _join_liblinear_worker()  # the final model's fit went on here
+
+
+def _join_liblinear_worker():
+    """Let a worker left fitting after an error finish (so the next test may fork)."""
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name.startswith("liblinear"):
+            thread.join()
 
 
 @pytest.mark.parametrize("failing", [1, 2])
 def test_a_failing_fit_drops_the_fits_not_yet_started(monkeypatch, failing):
-    import threading
-
     from assistant import linear
 
     x, y = _random_problem()
@@ -433,7 +542,5 @@ def test_a_failing_fit_drops_the_fits_not_yet_started(monkeypatch, failing):
     monkeypatch.setattr(linear, "_svm", fit)
     with pytest.raises(RuntimeError, match="liblinear broke"):
         linear.CalibratedLinearSVC(folds=2).fit(x, y)
-    for thread in threading.enumerate():  # let the worker finish whatever it had
-        if thread.name.startswith("liblinear"):
-            thread.join()
+    _join_liblinear_worker()
     assert len(started) == failing  # nothing after the failing fit started
