@@ -122,7 +122,7 @@ def _platt(decision: np.ndarray, target: np.ndarray, iterations: int = 100
 # process, a fork of this one, while this one fits the final model: each process has its own
 # generator (see _LIBLINEAR), so the fits run side by side on two cores and the models are the
 # very ones one process gives fitting them in turn. Training on Banking77 (10,003 rows, 77
-# labels) takes 2.2-2.3 s instead of 3.4; on 4,000 rows of 16 labels forking gains nothing
+# labels) takes 2.2-2.3 s instead of 3.4; on 4,000 rows of 18 labels forking gains nothing
 # (the two fits slow each other by a fifth or more), so smaller trainings do not fork. Forked
 # only where that is safe: a system with fork, and no other Python thread in this process
 # (whose locks the copy would inherit mid-use); the app trains in a thread of its own, so
