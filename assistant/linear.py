@@ -6,9 +6,9 @@ more on everything, and nothing of those fold models can be reused. Here the fol
 decision values (each row scored by the model that did not see it) are kept: they fit the
 calibration (Platt's sigmoid per class, as ``CalibratedClassifierCV(method="sigmoid")`` does)
 *and* give the cross-validated predictions that training reports and chooses thresholds on,
-so no second model is fitted for measuring. The fold models fit in a forked copy of the
-process while this one fits the final model, and calibrates once the fold models are in (see
-``_Fits``).
+so no second model is fitted for measuring. Where allowed, the fold models fit in a forked
+copy of the process while this one fits the final model (see ``_Fits``); it calibrates once the
+fold models are in.
 
 >>> import numpy as np
 >>> x = np.array([[0.0, 1.0], [0.1, 0.9], [1.0, 0.0], [0.9, 0.2], [0.2, 1.0], [1.0, 0.1]])
@@ -19,12 +19,15 @@ process while this one fits the final model, and calibrates once the fold models
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 import signal
+import sys
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from typing import NoReturn
 
 import numpy as np
 from scipy.special import expit
@@ -121,85 +124,110 @@ def _platt(decision: np.ndarray, target: np.ndarray, iterations: int = 100
 # Trainings with at least this many rows times labels fit their fold models in a second
 # process, a fork of this one, while this one fits the final model: each process has its own
 # generator (see _LIBLINEAR), so the fits run side by side on two cores and the models are the
-# very ones one process gives fitting them in turn. Training on Banking77 (10,003 rows, 77
-# labels) takes 2.2-2.3 s instead of 3.4; on 4,000 rows of 18 labels forking gains nothing
-# (the two fits slow each other by a fifth or more), so smaller trainings do not fork. Forked
-# only where that is safe: a system with fork, and no other Python thread in this process
-# (whose locks the copy would inherit mid-use); the app trains in a thread of its own, so
-# there the fits run one after another.
+# very ones one process gives fitting them in turn. On this project's 2-core machine, training
+# on Banking77 (10,003 rows, 77 labels) takes 2.2-2.3 s instead of 3.4, and on the shipped data
+# 10.5 s instead of 13.3; on 4,000 rows of 18 labels forking gained nothing (the two fits slow
+# each other by a fifth or more), so smaller trainings do not fork. The gain depends on the
+# hardware (memory bandwidth shared by the cores); the peak memory of the two processes
+# together is about a quarter higher. See _fork_allowed for where it is safe.
 FORK_WORK = 100_000
 
 
-def _alone() -> bool:
-    """Whether this is the process's only Python thread (so that a fork of it is safe)."""
-    return threading.active_count() == 1
+def _fork_allowed() -> bool:
+    """Whether forking this process for the fold models is safe and can pay: Linux (elsewhere a
+    fork that does not exec is unsafe with the system's libraries, which is why Python's
+    multiprocessing stopped forking on macOS), two usable cores, and no other Python thread
+    (whose locks the copy would inherit mid-use; the app trains in a thread of its own, so
+    there the fits run one after another)."""
+    return (sys.platform == "linux" and len(os.sched_getaffinity(0)) >= 2
+            and threading.active_count() == 1)
 
 
 class _Fits:
     """liblinear fits of ``parts`` (row indices, or None for all rows) on every class, one at a
-    time in a worker thread of this process; where allowed (FORK_WORK), all but the last go to a
-    forked copy instead, which writes each one's weights into shared memory and reports it
-    through a pipe. ``result(i)`` waits for fit i."""
+    time in a worker thread of this process; where allowed (FORK_WORK, _fork_allowed), all but
+    the last go to a forked copy instead, which writes their weights into shared memory and
+    exits. ``result(i)`` waits for fit i. Should the copy fail (killed for memory, say), its
+    fits are made here, with the same result."""
 
     def __init__(self, parts: list, x, y: np.ndarray, classes: int, args: tuple):
+        self._parts, self._x, self._y, self._args = parts, x, y, args
         self._stop = threading.Event()  # set by a failing fit, or on an error or Ctrl-C
-        self._child, self._done = None, set()
-        fork = (len(parts) > 1 and x.shape[0] * classes >= FORK_WORK and hasattr(os, "fork")
-                and _alone())
-        theirs = range(len(parts) - 1) if fork else range(0)
-        if fork:  # before the pool starts its thread: this is still the only one
-            self._shape = (x.shape[1] + 1, classes)  # weights, then intercepts
-            self._memory = mmap.mmap(-1, 8 * self._shape[0] * self._shape[1] * len(theirs))
-            read, write = os.pipe()
-            try:
-                with warnings.catch_warnings():
-                    # Python 3.12+ warns of any other thread of the OS: here only the BLAS and
-                    # OpenMP pools of numpy and scipy, which the copy never uses.
-                    warnings.filterwarnings("ignore", "This process .* use of fork",
-                                            DeprecationWarning)
-                    self._child = os.fork()
-            except OSError:  # no memory or no process left for a copy: fit them all here
-                self._child, theirs = None, range(0)
-                os.close(read)
-                self._memory.close()
-            if self._child == 0:
-                os.close(read)
-                self._run_child(x, y, [(i, parts[i]) for i in theirs], args, write)
-            os.close(write)
-            if self._child:
-                self._pipe = os.fdopen(read, "rb")
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="liblinear")
-        self._local = {i: self._pool.submit(self._fit_here, x, y, rows, args)
-                       for i, rows in enumerate(parts) if i not in theirs}
+        self._pool = self._child = self._memory = None
+        self._local: dict = {}
+        self._forked: range = range(0)
+        self._copied: bool | None = None  # whether the copy made all its fits
+        try:  # on any error (Ctrl-C included) the copy is ended and nothing is left behind
+            if len(parts) > 1 and x.shape[0] * classes >= FORK_WORK and _fork_allowed():
+                self._fork((x.shape[1] + 1, classes))
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="liblinear")
+            self._local = {i: self._pool.submit(self._fit_here, i)
+                           for i in range(len(parts)) if i not in self._forked}
+        except BaseException:
+            self.close()
+            raise
 
-    def _view(self, i: int) -> np.ndarray:
+    def _fork(self, shape: tuple[int, int]) -> None:
+        """Start the copy, unless the system refuses the memory or the process for it."""
+        forked = range(len(self._parts) - 1)
+        try:
+            memory = mmap.mmap(-1, 8 * shape[0] * shape[1] * len(forked))
+        except OSError:
+            return
+        # Ctrl-C is held back until the copy's pid is kept here (and, in the copy, until it
+        # ignores Ctrl-C: this process ends it), so that no KeyboardInterrupt can send the
+        # copy on into the caller's code. Forking under the liblinear lock: no fit of ours is
+        # running, and the copy's lock is free.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            with _LIBLINEAR, warnings.catch_warnings():
+                # Python 3.12+ warns of any other thread of the OS, e.g. the BLAS and OpenMP
+                # pools of numpy and scipy, which the copy never uses.
+                warnings.filterwarnings("ignore", "This process .* use of fork",
+                                        DeprecationWarning)
+                pid = os.fork()
+            if pid == 0:
+                self._run_copy(memory, shape, forked, mask)
+            self._child, self._memory, self._shape, self._forked = pid, memory, shape, forked
+        except (OSError, RuntimeError):  # no process left for a copy: every fit is made here
+            pass
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+    @staticmethod
+    def _slot(memory: mmap.mmap, shape: tuple[int, int], i: int) -> np.ndarray:
         """Fit i's weights (then intercepts, the last row) in the shared memory."""
-        size = self._shape[0] * self._shape[1]
-        return np.frombuffer(self._memory, dtype=np.float64, count=size,
-                             offset=8 * size * i).reshape(self._shape)
+        size = shape[0] * shape[1]
+        return np.frombuffer(memory, dtype=np.float64, count=size,
+                             offset=8 * size * i).reshape(shape)
 
-    def _run_child(self, x, y, jobs, args, write) -> None:
-        """In the copy: fit, write the weights and report each, then leave at once."""
+    def _run_copy(self, memory, shape, forked: range, mask) -> NoReturn:
+        """In the copy: make its fits, write their weights, and exit at once (status 0 when
+        all are written); never returns into the caller's code."""
         status = 1
         try:
-            for i, rows in jobs:
-                coef, intercept = _svm(x[rows], y[rows], *args)
-                place = self._view(i)
-                place[:-1], place[-1] = coef, intercept
-                del place
-                os.write(write, b"%d\n" % i)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            for i in forked:
+                coef, intercept = self._fit(i)
+                slot = self._slot(memory, shape, i)
+                slot[:-1], slot[-1] = coef, intercept
             status = 0
-        except BaseException as error:  # Ctrl-C included: tell the parent, then leave
-            report = f"{type(error).__name__}: {error}".replace("\n", " ")
-            os.write(write, b"E" + report.encode("utf-8", "replace") + b"\n")
         finally:
             os._exit(status)  # no cleanup of the parent's objects, no atexit handlers
 
-    def _fit_here(self, x, y, rows, args):
-        if self._stop.is_set():  # a fit before this one failed: do not start
+    def _fit(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = self._parts[i]
+        coef, intercept = (_svm(self._x, self._y, *self._args) if rows is None else
+                           _svm(self._x[rows], self._y[rows], *self._args))
+        return np.ascontiguousarray(coef), intercept  # the layout of the copy's weights
+
+    def _fit_here(self, i: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Fit i in the worker thread, unless a fit before it failed."""
+        if self._stop.is_set():
             return None
         try:
-            return _svm(x, y, *args) if rows is None else _svm(x[rows], y[rows], *args)
+            return self._fit(i)
         except BaseException:
             self._stop.set()
             raise
@@ -207,32 +235,34 @@ class _Fits:
     def result(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         if i in self._local:
             return self._local[i].result()
-        while i not in self._done:
-            report = self._pipe.readline().decode("utf-8", "replace").strip()
-            if not report[:1].isdigit():
-                self._stop.set()
-                raise RuntimeError("a fold model's fit in a second process failed: "
-                                   + (report[1:] or "the process ended without its results"))
-            self._done.add(int(report))
-        weights = self._view(i).copy()  # the shared memory is closed after the fits
-        return weights[:-1], weights[-1]
+        if self._copied is None:
+            try:
+                _, status = os.waitpid(self._child, 0)
+                self._copied = status == 0
+            except ChildProcessError:  # reaped by someone else: its status is unknown
+                self._copied = False
+            self._child = None
+        if not self._copied:
+            return self._fit(i)
+        slot = self._slot(self._memory, self._shape, i)  # freed with the last view of it
+        return slot[:-1], slot[-1]
 
     def close(self) -> None:
-        """Drop the fits not yet started; end the copy (at once, if it has not finished)."""
+        """Drop the fits not yet started; kill the copy if it is still running (only after an
+        error or Ctrl-C here: ``result`` waits for it otherwise)."""
         self._stop.set()
-        # Waits only for a worker that has nothing left to do (so that the next training
-        # finds this thread gone and may fork), not for a fit still running after an error.
-        finished = all(job.done() for job in self._local.values())
-        self._pool.shutdown(wait=finished, cancel_futures=True)
-        if self._child:
-            try:
-                os.kill(self._child, signal.SIGKILL)  # nothing more of it is of use
-            except ProcessLookupError:
-                pass
-            os.waitpid(self._child, 0)
-            self._pipe.close()
-            self._memory.close()
+        if self._pool is not None:
+            # Waits only for a worker that has nothing left to do (so that the next training
+            # finds this thread gone and may fork), not for a fit still running after an error.
+            finished = all(job.done() for job in self._local.values())
+            self._pool.shutdown(wait=finished, cancel_futures=True)
+        if self._child is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._child, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._child, 0)
             self._child = None
+        self._memory = None
 
 
 class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):

@@ -420,12 +420,14 @@ def _fit_topics():
 @pytest.fixture
 def forks(monkeypatch):
     """The pids of the processes forked meanwhile, with forking allowed as if this were the
-    process's only thread (threads other tests left behind would forbid it)."""
+    process's only thread (threads other tests left behind would forbid it; a liblinear worker
+    they left is waited for first)."""
     import os
 
     from assistant import linear
 
-    monkeypatch.setattr(linear, "_alone", lambda: True)
+    _join_liblinear_worker()
+    monkeypatch.setattr(linear, "_fork_allowed", lambda: True)
     real, pids = os.fork, []
 
     def fork():
@@ -443,7 +445,18 @@ def _same(a, b) -> bool:
                for k in ("coef_", "intercept_", "a_", "b_", "oof_proba_", "extra_proba_"))
 
 
-def test_training_twice_gives_the_same_model_while_the_fits_overlap_other_work():
+def _ended(pid: int) -> bool:
+    """Whether the process ``pid`` has ended and was waited for."""
+    import os
+
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_training_twice_gives_the_same_model():
     """liblinear's random order comes from one generator per process: fits that ran side by
     side in threads made a different model each time once they were capped (MAX_ITER)."""
     assert _same(_fit_topics(), _fit_topics())
@@ -451,17 +464,61 @@ def test_training_twice_gives_the_same_model_while_the_fits_overlap_other_work()
 
 def test_fold_models_fitted_in_a_second_process_give_the_model_of_one_process(monkeypatch,
                                                                              forks):
-    import os
+    import signal
 
     from assistant import linear
 
     forked = _fit_topics()
-    assert len(forks) == 1
-    with pytest.raises(ChildProcessError):  # the copy has ended and was waited for
-        os.waitpid(forks[0], os.WNOHANG)
+    assert len(forks) == 1 and _ended(forks[0])
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # unblocked again
     monkeypatch.setattr(linear, "FORK_WORK", 10**12)
     alone = _fit_topics()
     assert len(forks) == 1 and _same(forked, alone)
+
+
+def test_two_labels_through_the_second_process(monkeypatch, forks):
+    """liblinear keeps one weight vector for two classes: the copy's slots hold both columns."""
+    from assistant import linear
+    from assistant.linear import CalibratedLinearSVC
+
+    x, y = _topic_problem()
+    y = np.where(np.isin(y, ["c0", "c1", "c2"]), "near", "far").astype(object)
+    monkeypatch.setattr(linear, "FORK_WORK", 0)  # two labels are too little work to fork
+    forked = CalibratedLinearSVC(C=0.5, folds=2).fit(x, y)
+    monkeypatch.setattr(linear, "FORK_WORK", 10**12)
+    alone = CalibratedLinearSVC(C=0.5, folds=2).fit(x, y)
+    assert len(forks) == 1 and forked.coef_.shape == (8000, 2)
+    assert np.array_equal(forked.coef_, alone.coef_)
+    assert np.array_equal(forked.oof_proba_, alone.oof_proba_)
+
+
+def test_a_fresh_process_forks_for_the_fold_models(tmp_path):
+    """What the CLI does: a process with no other thread forks (every other fork test allows
+    it by hand)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if sys.platform != "linux" or len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("forks only on Linux with two usable cores")
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import os, sys\n"
+        f"sys.path[:0] = [{str(Path(__file__).parent)!r}, {str(Path(__file__).parent.parent)!r}]\n"
+        "from test_model import _fit_topics\n"
+        "real, pids = os.fork, []\n"
+        "def fork():\n"
+        "    pid = real()\n"
+        "    if pid: pids.append(pid)\n"
+        "    return pid\n"
+        "os.fork = fork\n"
+        "clf = _fit_topics()\n"
+        "print(len(pids), clf.coef_.shape)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[0] == "1"
 
 
 def test_no_fork_while_another_thread_runs(monkeypatch):
@@ -480,11 +537,14 @@ def test_no_fork_while_another_thread_runs(monkeypatch):
     assert clf.coef_.shape == (8000, 30)
 
 
-def test_a_fork_the_system_refuses_leaves_every_fit_to_this_process(monkeypatch, forks):
+@pytest.mark.parametrize("refusal", [OSError(12, "Cannot allocate memory"),
+                                     RuntimeError("fork not supported")])
+def test_a_fork_the_system_refuses_leaves_every_fit_to_this_process(monkeypatch, forks,
+                                                                    refusal):
     import os
 
     def refuse():
-        raise OSError(12, "Cannot allocate memory")
+        raise refusal
 
     expected = _fit_topics()
     assert len(forks) == 1  # that one forked
@@ -492,29 +552,51 @@ def test_a_fork_the_system_refuses_leaves_every_fit_to_this_process(monkeypatch,
     assert _same(_fit_topics(), expected)
 
 
-@pytest.mark.parametrize("how", ["raises", "dies"])
-def test_a_fold_fit_failing_in_the_second_process_is_reported(monkeypatch, forks, how):
+@pytest.mark.parametrize("how", ["raises", "dies", "killed"])
+def test_a_copy_that_fails_leaves_its_fits_to_this_process(monkeypatch, forks, how):
+    """Whatever becomes of the copy (an error, an exit, a kill for memory), the fold models
+    are fitted here instead: the same model, and the copy waited for."""
     import os
+    import signal
 
     from assistant import linear
 
+    expected = _fit_topics()
     parent, real = os.getpid(), linear._svm
 
     def fit(*args):
         if os.getpid() != parent:
             if how == "dies":
                 os._exit(3)
+            if how == "killed":
+                os.kill(os.getpid(), signal.SIGKILL)
             raise MemoryError("no room for the fold model")
         return real(*args)
 
     monkeypatch.setattr(linear, "_svm", fit)
-    message = ("MemoryError: no room for the fold model" if how == "raises"
-               else "ended without its results")
-    with pytest.raises(RuntimeError, match=f"second process failed: .*{message}"):
+    assert _same(_fit_topics(), expected)
+    assert len(forks) == 2 and _ended(forks[1])
+
+
+def test_ctrl_c_while_the_copy_fits_ends_it(monkeypatch, forks):
+    import os
+
+    from assistant import linear
+
+    real_wait = os.waitpid
+
+    def interrupted(pid, options):
+        if options == 0 and pid == forks[-1] and not getattr(interrupted, "done", False):
+            interrupted.done = True
+            raise KeyboardInterrupt
+        return real_wait(pid, options)
+
+    monkeypatch.setattr(linear.os, "waitpid", interrupted)
+    with pytest.raises(KeyboardInterrupt):
         _fit_topics()
-    with pytest.raises(ChildProcessError):
-        os.waitpid(forks[0], os.WNOHANG)
-    _join_liblinear_worker()  # the final model's fit went on here
+    monkeypatch.setattr(linear.os, "waitpid", real_wait)
+    _join_liblinear_worker()
+    assert _ended(forks[0])
 
 
 def _join_liblinear_worker():
