@@ -136,11 +136,14 @@ FORK_WORK = 100_000
 def _fork_allowed() -> bool:
     """Whether forking this process for the fold models is safe and can pay: Linux (elsewhere a
     fork that does not exec is unsafe with the system's libraries, which is why Python's
-    multiprocessing stopped forking on macOS), two usable cores, and no other Python thread
-    (whose locks the copy would inherit mid-use; the app trains in a thread of its own, so
-    there the fits run one after another)."""
+    multiprocessing stopped forking on macOS), two usable cores, this the main thread and no
+    other Python thread (whose locks the copy would inherit mid-use; the app trains in a thread
+    of its own, so there the fits run one after another), and the copy's exit status not
+    thrown away (SIGCHLD not ignored)."""
     return (sys.platform == "linux" and len(os.sched_getaffinity(0)) >= 2
-            and threading.active_count() == 1)
+            and threading.current_thread() is threading.main_thread()
+            and threading.active_count() == 1
+            and signal.getsignal(signal.SIGCHLD) != signal.SIG_IGN)
 
 
 class _Fits:
@@ -155,14 +158,16 @@ class _Fits:
         self._stop = threading.Event()  # set by a failing fit, or on an error or Ctrl-C
         self._pool = self._child = self._memory = None
         self._local: dict = {}
+        self._returned: set[int] = set()  # the fits result() has given
         self._forked: range = range(0)
         self._copied: bool | None = None  # whether the copy made all its fits
         try:  # on any error (Ctrl-C included) the copy is ended and nothing is left behind
             if len(parts) > 1 and x.shape[0] * classes >= FORK_WORK and _fork_allowed():
                 self._fork((x.shape[1] + 1, classes))
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="liblinear")
-            self._local = {i: self._pool.submit(self._fit_here, i)
-                           for i in range(len(parts)) if i not in self._forked}
+            for i in range(len(parts)):
+                if i not in self._forked:
+                    self._local[i] = self._pool.submit(self._fit_here, i)
         except BaseException:
             self.close()
             raise
@@ -174,11 +179,13 @@ class _Fits:
             memory = mmap.mmap(-1, 8 * shape[0] * shape[1] * len(forked))
         except OSError:
             return
-        # Ctrl-C is held back until the copy's pid is kept here (and, in the copy, until it
-        # ignores Ctrl-C: this process ends it), so that no KeyboardInterrupt can send the
-        # copy on into the caller's code. Forking under the liblinear lock: no fit of ours is
-        # running, and the copy's lock is free.
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        # A Ctrl-C meanwhile is only noted (Python runs the handler in this, the main thread,
+        # whichever thread of the OS took the signal), until the copy's pid is kept here and,
+        # in the copy, until it ignores Ctrl-C (this process ends it): no KeyboardInterrupt
+        # can send the copy on into the caller's code. Then it is raised here. Forking under
+        # the liblinear lock: no fit of ours is running, and the copy's lock is free.
+        noted: list[int] = []
+        previous = signal.signal(signal.SIGINT, lambda number, frame: noted.append(number))
         try:
             with _LIBLINEAR, warnings.catch_warnings():
                 # Python 3.12+ warns of any other thread of the OS, e.g. the BLAS and OpenMP
@@ -187,12 +194,14 @@ class _Fits:
                                         DeprecationWarning)
                 pid = os.fork()
             if pid == 0:
-                self._run_copy(memory, shape, forked, mask)
+                self._run_copy(memory, shape, forked)
             self._child, self._memory, self._shape, self._forked = pid, memory, shape, forked
         except (OSError, RuntimeError):  # no process left for a copy: every fit is made here
             pass
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            signal.signal(signal.SIGINT, previous)
+        if noted:
+            signal.raise_signal(signal.SIGINT)  # to the caller's handler; close() ends the copy
 
     @staticmethod
     def _slot(memory: mmap.mmap, shape: tuple[int, int], i: int) -> np.ndarray:
@@ -201,13 +210,12 @@ class _Fits:
         return np.frombuffer(memory, dtype=np.float64, count=size,
                              offset=8 * size * i).reshape(shape)
 
-    def _run_copy(self, memory, shape, forked: range, mask) -> NoReturn:
+    def _run_copy(self, memory, shape, forked: range) -> NoReturn:
         """In the copy: make its fits, write their weights, and exit at once (status 0 when
         all are written); never returns into the caller's code."""
         status = 1
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             for i in forked:
                 coef, intercept = self._fit(i)
                 slot = self._slot(memory, shape, i)
@@ -233,6 +241,11 @@ class _Fits:
             raise
 
     def result(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        weights = self._result(i)
+        self._returned.add(i)
+        return weights
+
+    def _result(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         if i in self._local:
             return self._local[i].result()
         if self._copied is None:
@@ -251,18 +264,21 @@ class _Fits:
         """Drop the fits not yet started; kill the copy if it is still running (only after an
         error or Ctrl-C here: ``result`` waits for it otherwise)."""
         self._stop.set()
-        if self._pool is not None:
-            # Waits only for a worker that has nothing left to do (so that the next training
-            # finds this thread gone and may fork), not for a fit still running after an error.
-            finished = all(job.done() for job in self._local.values())
-            self._pool.shutdown(wait=finished, cancel_futures=True)
-        if self._child is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._child, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self._child, 0)
-            self._child = None
-        self._memory = None
+        try:
+            if self._child is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self._child, signal.SIGKILL)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(self._child, 0)
+                self._child = None
+        finally:
+            self._memory = None
+            if self._pool is not None:
+                # Waits for the worker once every fit is in (it has nothing left to do, and the
+                # next training then finds its thread gone and may fork), not for a fit still
+                # running after an error.
+                finished = len(self._returned) == len(self._parts)
+                self._pool.shutdown(wait=finished, cancel_futures=True)
 
 
 class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):

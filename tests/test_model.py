@@ -423,6 +423,7 @@ def forks(monkeypatch):
     process's only thread (threads other tests left behind would forbid it; a liblinear worker
     they left is waited for first)."""
     import os
+    import signal
 
     from assistant import linear
 
@@ -436,8 +437,33 @@ def forks(monkeypatch):
             pids.append(pid)
         return pid
 
+    def too_long(number, frame):
+        raise TimeoutError("a fork test hung: the copy or the wait for it never ended")
+
     monkeypatch.setattr(os, "fork", fork)
-    return pids
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(120)
+    yield pids
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture
+def fits_here(monkeypatch):
+    """How many liblinear fits the test's own process made (the copy's are not counted)."""
+    import os
+
+    from assistant import linear
+
+    parent, real, count = os.getpid(), linear._svm, []
+
+    def counted(*args):
+        if os.getpid() == parent:
+            count.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(linear, "_svm", counted)
+    return count
 
 
 def _same(a, b) -> bool:
@@ -463,20 +489,22 @@ def test_training_twice_gives_the_same_model():
 
 
 def test_fold_models_fitted_in_a_second_process_give_the_model_of_one_process(monkeypatch,
-                                                                             forks):
+                                                                             forks, fits_here):
     import signal
 
     from assistant import linear
 
+    handler = signal.getsignal(signal.SIGINT)
     forked = _fit_topics()
     assert len(forks) == 1 and _ended(forks[0])
-    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # unblocked again
+    assert len(fits_here) == 1  # only the final model here: the copy's fold models were used
+    assert signal.getsignal(signal.SIGINT) is handler  # Ctrl-C handled as before again
     monkeypatch.setattr(linear, "FORK_WORK", 10**12)
     alone = _fit_topics()
-    assert len(forks) == 1 and _same(forked, alone)
+    assert len(forks) == 1 and len(fits_here) == 4 and _same(forked, alone)
 
 
-def test_two_labels_through_the_second_process(monkeypatch, forks):
+def test_two_labels_through_the_second_process(monkeypatch, forks, fits_here):
     """liblinear keeps one weight vector for two classes: the copy's slots hold both columns."""
     from assistant import linear
     from assistant.linear import CalibratedLinearSVC
@@ -487,7 +515,7 @@ def test_two_labels_through_the_second_process(monkeypatch, forks):
     forked = CalibratedLinearSVC(C=0.5, folds=2).fit(x, y)
     monkeypatch.setattr(linear, "FORK_WORK", 10**12)
     alone = CalibratedLinearSVC(C=0.5, folds=2).fit(x, y)
-    assert len(forks) == 1 and forked.coef_.shape == (8000, 2)
+    assert len(forks) == 1 and len(fits_here) == 4 and forked.coef_.shape == (8000, 2)
     assert np.array_equal(forked.coef_, alone.coef_)
     assert np.array_equal(forked.oof_proba_, alone.oof_proba_)
 
@@ -513,12 +541,18 @@ def test_a_fresh_process_forks_for_the_fold_models(tmp_path):
         "    if pid: pids.append(pid)\n"
         "    return pid\n"
         "os.fork = fork\n"
+        "from assistant import linear\n"
+        "real_svm, here = linear._svm, []\n"
+        "def counted(*args):\n"
+        "    if not pids or os.getpid() != pids[0]: here.append(1)\n"
+        "    return real_svm(*args)\n"
+        "linear._svm = counted\n"
         "clf = _fit_topics()\n"
-        "print(len(pids), clf.coef_.shape)\n")
+        "print(len(pids), len(here))\n")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split()[0] == "1"
+    assert done.stdout.split() == ["1", "1"]  # forked once; only the final model fitted here
 
 
 def test_no_fork_while_another_thread_runs(monkeypatch):
@@ -578,25 +612,55 @@ def test_a_copy_that_fails_leaves_its_fits_to_this_process(monkeypatch, forks, h
     assert len(forks) == 2 and _ended(forks[1])
 
 
-def test_ctrl_c_while_the_copy_fits_ends_it(monkeypatch, forks):
+def test_ctrl_c_while_the_copy_fits_kills_it(monkeypatch, forks):
     import os
+    import signal
+    import time
 
     from assistant import linear
 
-    real_wait = os.waitpid
+    parent, real_svm, real_wait, statuses = os.getpid(), linear._svm, os.waitpid, []
 
-    def interrupted(pid, options):
-        if options == 0 and pid == forks[-1] and not getattr(interrupted, "done", False):
-            interrupted.done = True
-            raise KeyboardInterrupt
-        return real_wait(pid, options)
+    def slow_in_the_copy(*args):
+        if os.getpid() != parent:
+            time.sleep(100)  # far longer than the test may take: only a kill ends it
+        return real_svm(*args)
 
-    monkeypatch.setattr(linear.os, "waitpid", interrupted)
+    def wait(pid, options):
+        if options == 0 and not statuses:
+            statuses.append(None)
+            raise KeyboardInterrupt  # Ctrl-C while waiting for the copy
+        done = real_wait(pid, options)
+        statuses.append(done[1])
+        return done
+
+    monkeypatch.setattr(linear, "_svm", slow_in_the_copy)
+    monkeypatch.setattr(linear.os, "waitpid", wait)
     with pytest.raises(KeyboardInterrupt):
         _fit_topics()
     monkeypatch.setattr(linear.os, "waitpid", real_wait)
     _join_liblinear_worker()
-    assert _ended(forks[0])
+    assert len(statuses) == 2 and os.WIFSIGNALED(statuses[1])
+    assert os.WTERMSIG(statuses[1]) == signal.SIGKILL and _ended(forks[0])
+
+
+def test_ctrl_c_during_the_fork_is_raised_after_it_and_ends_the_copy(monkeypatch, forks):
+    import os
+    import signal
+
+    real = os.fork  # the fixture's, which records the pid
+
+    def fork_then_ctrl_c():
+        pid = real()
+        if pid:
+            signal.raise_signal(signal.SIGINT)  # arrives just as the fork returns
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        _fit_topics()
+    _join_liblinear_worker()
+    assert len(forks) == 1 and _ended(forks[0])
 
 
 def _join_liblinear_worker():
