@@ -226,9 +226,10 @@ class _Fits:
 
     def _fit(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         rows = self._parts[i]
-        coef, intercept = (_svm(self._x, self._y, *self._args) if rows is None else
-                           _svm(self._x[rows], self._y[rows], *self._args))
-        return np.ascontiguousarray(coef), intercept  # the layout of the copy's weights
+        if rows is None:  # the final model, never the copy's: fit() lays it out once
+            return _svm(self._x, self._y, *self._args)
+        coef, intercept = _svm(self._x[rows], self._y[rows], *self._args)
+        return np.ascontiguousarray(coef), intercept  # the layout of the copy's fold weights
 
     def _fit_here(self, i: int) -> tuple[np.ndarray, np.ndarray] | None:
         """Fit i in the worker thread, unless a fit before it failed."""

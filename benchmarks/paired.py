@@ -22,12 +22,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import f1_score
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.evaluation import review_figures  # noqa: E402
+from assistant.dataset import read_labelled  # noqa: E402
+from assistant.errors import DataError  # noqa: E402
+from assistant.evaluation import metrics, review_figures  # noqa: E402
 from assistant.model import train  # noqa: E402
 
 DEFAULT_DEV = ROOT.parent / "shared" / "realdev" / "real_dev.csv"
@@ -36,28 +37,25 @@ SHOWN = {"in_scope_accuracy": "in-scope", "out_of_scope_caught": "oos caught",
          "test_macro_f1": "test macro-F1"}
 
 
-def read(path: str | Path, *, language: bool = True) -> pd.DataFrame:
-    if not Path(path).exists():
-        sys.exit(f"no file at {path}")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    wanted = ["text", "label"] + (["lang"] if language else [])
-    missing = [c for c in wanted if c not in frame.columns]
-    if missing:
-        sys.exit(f"{path}: no column {', '.join(missing)} (columns: {', '.join(frame.columns)})")
-    return frame[wanted]
+def read(path: str) -> pd.DataFrame:
+    """A labelled file (text, label and optionally lang), checked as training checks it."""
+    try:
+        return read_labelled([path], min_examples=1, min_labels=1).frame
+    except (DataError, OSError) as error:
+        sys.exit(f"{path}: {error}")
 
 
 def figures(rows: pd.DataFrame, dev: pd.DataFrame, test: pd.DataFrame) -> dict[str, float]:
     model = train(rows["text"].tolist(), rows["label"].tolist(),
-                  languages=rows["lang"].tolist()).model
+                  languages=rows["lang"].tolist() if "lang" in rows else None).model
     out = review_figures(dev["label"].tolist(),
                          model.predict(dev["text"].tolist(), languages=None))
-    predicted = np.array([p.label for p in model.predict(test["text"].tolist(), languages=None)])
-    truth, languages = test["label"].to_numpy(), test["lang"].to_numpy()
-    out["test_macro_f1"] = f1_score(truth, predicted, average="macro")
-    for lang in sorted(set(languages)):
-        mine = languages == lang
-        out[f"test {lang}"] = f1_score(truth[mine], predicted[mine], average="macro")
+    predicted = [p.label for p in model.predict(test["text"].tolist(), languages=None)]
+    out["test_macro_f1"] = metrics(test["label"].tolist(), predicted)["macro_f1"]
+    if "lang" in test:
+        for lang, part in test.assign(predicted=predicted).groupby("lang"):
+            out[f"test {lang}"] = metrics(part["label"].tolist(),
+                                          part["predicted"].tolist())["macro_f1"]
     return out
 
 
@@ -77,7 +75,7 @@ def main() -> None:
         sys.exit("--samples must be at least 1 and --fraction in (0, 1]")
     if not Path(args.dev).exists():
         sys.exit(f"no development set at {args.dev}; pass --dev PATH")
-    base, dev, test = read(args.base), read(args.dev, language=False), read(args.test)
+    base, dev, test = read(args.base), read(args.dev), read(args.test)
     new = pd.concat([read(path) for path in args.new], ignore_index=True)
     print(f"base {len(base):,} rows, new {len(new):,} rows; each round {args.fraction:.0%} of "
           f"both; dev {len(dev)} messages, test {len(test):,}")

@@ -526,29 +526,34 @@ def test_a_fresh_process_forks_for_the_fold_models(tmp_path):
     import os
     import subprocess
     import sys
+    import textwrap
     from pathlib import Path
 
     if sys.platform != "linux" or len(os.sched_getaffinity(0)) < 2:
         pytest.skip("forks only on Linux with two usable cores")
     script = tmp_path / "train.py"
-    script.write_text(
-        "import os, sys\n"
-        f"sys.path[:0] = [{str(Path(__file__).parent)!r}, {str(Path(__file__).parent.parent)!r}]\n"
-        "from test_model import _fit_topics\n"
-        "real, pids = os.fork, []\n"
-        "def fork():\n"
-        "    pid = real()\n"
-        "    if pid: pids.append(pid)\n"
-        "    return pid\n"
-        "os.fork = fork\n"
-        "from assistant import linear\n"
-        "real_svm, here = linear._svm, []\n"
-        "def counted(*args):\n"
-        "    if not pids or os.getpid() != pids[0]: here.append(1)\n"
-        "    return real_svm(*args)\n"
-        "linear._svm = counted\n"
-        "clf = _fit_topics()\n"
-        "print(len(pids), len(here))\n")
+    script.write_text(textwrap.dedent(f"""
+        import os, sys
+        sys.path[:0] = [{str(Path(__file__).parent)!r}, {str(Path(__file__).parent.parent)!r}]
+        from assistant import linear
+        from test_model import _fit_topics
+
+        parent, real_fork, real_svm, forks, fits_here = os.getpid(), os.fork, linear._svm, [], []
+
+        def fork():
+            pid = real_fork()
+            forks.append(pid)
+            return pid
+
+        def counted(*args):
+            if os.getpid() == parent:
+                fits_here.append(1)
+            return real_svm(*args)
+
+        os.fork, linear._svm = fork, counted
+        _fit_topics()
+        print(len(forks), len(fits_here))
+        """))
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr
