@@ -1,11 +1,13 @@
-"""Character n-gram TF-IDF features computed word by word, with a cache of words.
+"""The TF-IDF features, as scikit-learn computes them, faster: character n-grams word by word
+with a cache of words, word n-grams counted on token numbers.
 
 scikit-learn's ``analyzer="char_wb"`` takes the character n-grams of each word (padded with a
 space) separately, so a message's n-gram counts are the sum of its words' counts. Words repeat
 across messages far more than messages do, so :class:`CharWordNgrams` keeps each word's
 n-gram columns once and builds a message's row from its words: the same vocabulary and
 matrix as ``TfidfVectorizer(analyzer="char_wb")`` (a test checks it), several times faster to
-fit and to transform.
+fit and to transform. :class:`WordNgrams` numbers the tokens and counts bigrams as pairs of
+numbers with numpy.
 
 >>> v = CharWordNgrams(ngram_range=(2, 3)).fit(["my parcel", "parcel lost"])
 >>> v.transform(["parcel"]).nnz == v.transform(["parcel parcel"]).nnz
@@ -14,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -52,7 +55,156 @@ def _weigh(vectorizer: TfidfVectorizer, counts: sparse.csr_matrix) -> sparse.csr
 
 
 class WordNgrams(TfidfVectorizer):
-    """``TfidfVectorizer`` (words) with a leaner ``transform``: the same matrix."""
+    """``TfidfVectorizer`` (words) whose counting of word 1-2-grams is done on token numbers
+    with numpy instead of term by term: the same vocabulary and matrix, to the order of each
+    row's entries (tests check it). Fitting on Banking77's messages takes 0.05 s instead of
+    0.15, on the shipped data 0.46 instead of 0.63 (scikit-learn's sorting of the vocabulary
+    is the rest); transforming many messages takes half the time. Other settings, and fewer
+    than ARRAYS_FROM messages, are counted as scikit-learn counts them."""
+
+    # Below this many messages the per-call cost of the array operations is more than that of
+    # scikit-learn's counting (one message 0.11 ms against 0.07, ten 0.16 against 0.18, forty
+    # 0.34 against 0.56, with the default model).
+    ARRAYS_FROM = 10
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_numbers", None)  # derived from the vocabulary, rebuilt on use
+        return state
+
+    def _by_numbers(self) -> bool:
+        """Whether :meth:`_count_vocab` counts on token numbers: word unigrams and bigrams
+        with scikit-learn's own preprocessing and tokenizing, no stop words."""
+        return (self.analyzer == "word" and tuple(self.ngram_range) == (1, 2)
+                and self.stop_words is None and self.tokenizer is None)
+
+    def _tokens(self, documents) -> tuple[list[str], np.ndarray] | None:
+        """Every document's tokens, one list, and how many each document has (scikit-learn's
+        decoding, preprocessing and tokenizing); None if a token has a space in it (a token
+        pattern that allows one), which scikit-learn's bigram terms could not be told from."""
+        decode, preprocess = self.decode, self.build_preprocessor()
+        tokenize = self.build_tokenizer()
+        tokens: list[str] = []
+        lengths = []
+        for document in documents:
+            found = tokenize(preprocess(decode(document)))
+            tokens.extend(found)
+            lengths.append(len(found))
+        if tokens and " ".join(tokens).count(" ") != len(tokens) - 1:
+            return None
+        return tokens, np.asarray(lengths, dtype=np.int64)
+
+    @staticmethod
+    def _rows(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each token's document, and whether each token and the next are in one document."""
+        rows = np.repeat(np.arange(len(lengths)), lengths)
+        return rows, rows[:-1] == rows[1:]
+
+    def _count_vocab(self, raw_documents, fixed_vocab):
+        if isinstance(raw_documents, str):
+            raise ValueError("Iterable over raw text documents expected, string object "
+                             "received.")
+        documents = raw_documents if isinstance(raw_documents, list) else list(raw_documents)
+        if not self._by_numbers() or len(documents) < self.ARRAYS_FROM:
+            return super()._count_vocab(documents, fixed_vocab)
+        found = self._tokens(documents)
+        if found is None or (fixed_vocab and self._numbering() is None):
+            return super()._count_vocab(documents, fixed_vocab)
+        tokens, lengths = found
+        if fixed_vocab:
+            return self.vocabulary_, self._known_counts(tokens, lengths)
+        # Tokens numbered as they come; a bigram is the pair of its tokens' numbers.
+        number = {token: i for i, token in enumerate(dict.fromkeys(tokens))}
+        ids = np.fromiter(map(number.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        rows, joined = self._rows(lengths)
+        width = max(len(number), 1)
+        pairs, pair_ids = np.unique(ids[:-1][joined] * width + ids[1:][joined],
+                                    return_inverse=True)
+        names = list(number)
+        firsts, seconds = np.divmod(pairs, width)
+        terms = names + [f"{names[a]} {names[b]}" for a, b in
+                         zip(firsts.tolist(), seconds.tolist(), strict=True)]
+        if not terms:
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+        # Each term's column is its rank of first appearance in scikit-learn's order of terms
+        # (a message's unigrams, then its bigrams, message after message): scikit-learn then
+        # sorts the vocabulary, which leaves a row's columns in that order, so the matrix is
+        # the same to the order of each row's entries (and a product with it to the last bit).
+        starts = np.cumsum(lengths) - lengths
+        before = np.cumsum(2 * lengths - (lengths > 0)) - (2 * lengths - (lengths > 0))
+        place = np.arange(len(ids)) - starts[rows] + before[rows]
+        first = np.full(len(terms), len(ids) * 2, dtype=np.int64)
+        np.minimum.at(first, ids, place)
+        np.minimum.at(first, len(names) + pair_ids.reshape(-1),
+                      place[:-1][joined] + lengths[rows[:-1][joined]])
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[np.argsort(first)] = np.arange(len(terms))
+        columns = rank[np.concatenate([ids, len(names) + pair_ids.reshape(-1)])]
+        vocabulary = dict(zip(terms, rank.tolist(), strict=True))
+        return vocabulary, self._matrix(np.concatenate([rows, rows[:-1][joined]]), columns,
+                                        len(documents), len(vocabulary))
+
+    def _numbering(self) -> tuple | None:
+        """The fitted vocabulary by token numbers (see _numbered), made once per vocabulary
+        (0.25 s for the default model's 246,000 terms, on the first transform of 20 or more);
+        None if it has a term of three words or more (a vocabulary given by hand)."""
+        made = self.__dict__.get("_numbers")
+        if made is None or made[0] is not self.vocabulary_:
+            made = self.__dict__["_numbers"] = (self.vocabulary_, self._numbered())
+        return made[1]
+
+    def _known_counts(self, tokens: list[str], lengths: np.ndarray) -> sparse.csr_matrix:
+        """The counts of documents' tokens in the fitted vocabulary (unknown terms dropped)."""
+        number, unigram, pair_codes, pair_columns = self._numbering()
+        ids = np.fromiter(map(number.get, tokens, itertools.repeat(-1)), dtype=np.int64,
+                          count=len(tokens))
+        rows, joined = self._rows(lengths)
+        single = unigram[ids] if len(number) else np.full(len(ids), -1)
+        single[ids < 0] = -1
+        joined &= (ids[:-1] >= 0) & (ids[1:] >= 0)
+        codes = ids[:-1][joined] * max(len(number), 1) + ids[1:][joined]
+        at = np.minimum(np.searchsorted(pair_codes, codes), max(len(pair_codes) - 1, 0))
+        double = (np.where(pair_codes[at] == codes, pair_columns[at], -1) if len(pair_codes)
+                  else np.full(len(codes), -1))
+        rows = np.concatenate([rows, rows[:-1][joined]])
+        columns = np.concatenate([single, double])
+        known = columns >= 0
+        return self._matrix(rows[known], columns[known], len(lengths), len(self.vocabulary_))
+
+    def _numbered(self) -> tuple | None:
+        """The fitted vocabulary by token numbers: a number for every token of its terms, the
+        column of each token's unigram (-1 if it is not a term), and the bigrams' codes
+        (sorted) with their columns; None if a term has more than two words."""
+        vocabulary = self.vocabulary_
+        singles = [term for term in vocabulary if " " not in term]
+        doubles = [term for term in vocabulary if " " in term]
+        text = "\n".join(doubles)
+        if text.count(" ") != len(doubles) or text.count("\n") != max(len(doubles) - 1, 0):
+            return None  # a term of three words, or with a line break in it
+        words = text.replace(" ", "\n").split("\n") if doubles else []
+        firsts, seconds = words[0::2], words[1::2]  # (no list per term: far less for the GC)
+        number = {token: i for i, token in
+                  enumerate(dict.fromkeys(itertools.chain(singles, firsts, seconds)))}
+
+        def numbers(tokens: list[str]) -> np.ndarray:
+            return np.fromiter(map(number.__getitem__, tokens), dtype=np.int64,
+                               count=len(tokens))
+
+        def columns(terms: list[str]) -> np.ndarray:
+            return np.fromiter(map(vocabulary.__getitem__, terms), dtype=np.int64,
+                               count=len(terms))
+
+        unigram = np.full(len(number), -1, dtype=np.int64)
+        unigram[numbers(singles)] = columns(singles)
+        keys = numbers(firsts) * max(len(number), 1) + numbers(seconds)
+        order = np.argsort(keys)
+        return number, unigram, keys[order], columns(doubles)[order]
+
+    def _matrix(self, rows, columns, height: int, width: int) -> sparse.csr_matrix:
+        counts = sparse.csr_matrix((np.ones(len(columns), dtype=self.dtype), (rows, columns)),
+                                   shape=(height, width))
+        counts.sum_duplicates()
+        return counts
 
     def transform(self, raw_documents):
         if isinstance(raw_documents, str):

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import json
+import pickle
 
 import joblib
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant import model as m
 from assistant import registry
@@ -337,6 +340,130 @@ def test_the_lean_word_transform_equals_scikit_learns():
     expected, got = ref.transform(probe), ours.transform(probe)
     assert got.dtype == expected.dtype and got.shape == expected.shape
     assert abs(got - expected).max() == 0
+
+
+WORD_OPTIONS = dict(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b",
+                    dtype=np.float32)
+WORD_CORPUS = [t for texts in CORPUS.values() for t in texts] + [
+    "", "a a a", "!!!", "lost card lost card", "Ünïcödé\u00a0spaces\u3000and ﬁ ligatures",
+    "line\nbreaks\r\nand\ttabs", "x", "ab  cd", "where is my parcel? where is it"]
+
+
+def _identical(got, expected) -> bool:
+    """The same sparse matrix to the order of each row's entries (which a product's last bits
+    depend on)."""
+    return (got.dtype == expected.dtype and got.shape == expected.shape
+            and all(np.array_equal(getattr(got, k), getattr(expected, k))
+                    for k in ("indptr", "indices", "data")))
+
+
+def _same_words(ours, ref, probes) -> None:
+    assert ours.vocabulary_ == ref.vocabulary_ and np.array_equal(ours.idf_, ref.idf_)
+    for probe in probes:  # a list, or a function giving a new iterator for each
+        expected = ref.transform(probe() if callable(probe) else probe)
+        assert _identical(ours.transform(probe() if callable(probe) else probe), expected)
+
+
+@pytest.mark.parametrize("pruning", [{}, dict(min_df=2), dict(max_df=0.1), dict(min_df=2,
+                                                                              max_df=0.5)])
+def test_word_counts_by_token_numbers_equal_scikit_learns(pruning):
+    """Fitted and transformed on token numbers (20 messages or more), and through
+    scikit-learn's own counting below that: the same vocabulary and matrix either way."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from assistant.features import WordNgrams
+
+    options = {**WORD_OPTIONS, **pruning}
+    assert len(WORD_CORPUS) >= WordNgrams.ARRAYS_FROM
+    ref = TfidfVectorizer(**options)
+    ours = WordNgrams(**options)
+    assert _identical(ours.fit_transform(WORD_CORPUS), ref.fit_transform(WORD_CORPUS))
+    unseen = ["unseen words here", "lost card card lost", "   ", "parcel where is"]
+    _same_words(ours, ref, [WORD_CORPUS + unseen, unseen, lambda: (t for t in WORD_CORPUS)])
+    copy = pickle.loads(pickle.dumps(ours))  # the numbered vocabulary is not saved, but remade
+    assert "_numbers" in ours.__dict__ and "_numbers" not in copy.__dict__
+    _same_words(copy, ref, [WORD_CORPUS + unseen])
+
+
+def test_an_unknown_word_beside_a_known_one_makes_no_bigram():
+    """Tokens are numbered a=0, b=1, c=2 (as first seen), a bigram coded first * 3 + second:
+    "b" then an unknown token (-1) would be coded 2, which is "a c"'s code."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from assistant.features import WordNgrams
+
+    corpus = ["a b c", "a c"] * 10
+    ours = WordNgrams(**WORD_OPTIONS).fit(corpus)
+    _same_words(ours, TfidfVectorizer(**WORD_OPTIONS).fit(corpus), [["b zzz", "zzz c"] * 10])
+
+
+def test_word_counting_by_numbers_is_what_runs(monkeypatch):
+    """scikit-learn's counting only for fewer than ARRAYS_FROM messages and for what numbers
+    cannot count (so the equality tests above test the counting by numbers)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from assistant.features import WordNgrams
+
+    real, calls = CountVectorizer._count_vocab, []
+
+    def counted(self, documents, fixed_vocab):
+        calls.append(len(documents))
+        return real(self, documents, fixed_vocab)
+
+    monkeypatch.setattr(CountVectorizer, "_count_vocab", counted)
+    ours = WordNgrams(**WORD_OPTIONS).fit(WORD_CORPUS)
+    ours.transform(WORD_CORPUS)
+    assert calls == []
+    ours.transform(WORD_CORPUS[:3])
+    WordNgrams(**{**WORD_OPTIONS, "token_pattern": r"[a-z]+ ?[a-z]*"}).fit(WORD_CORPUS)
+    assert calls == [3, len(WORD_CORPUS)]
+
+
+def test_a_refitted_word_vectorizer_numbers_its_new_vocabulary():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from assistant.features import WordNgrams
+
+    ours = WordNgrams(**WORD_OPTIONS).fit(WORD_CORPUS)
+    ours.transform(WORD_CORPUS)  # numbers the first vocabulary
+    second = [f"parcel {i} late again" for i in range(25)]
+    ours.fit(second)
+    _same_words(ours, TfidfVectorizer(**WORD_OPTIONS).fit(second), [WORD_CORPUS + second])
+
+
+@pytest.mark.parametrize("options", [dict(token_pattern=r"[a-z]+ ?[a-z]*"),
+                                     dict(vocabulary=["lost card", "lost my card", "card"])])
+def test_word_terms_that_numbers_cannot_tell_apart_are_counted_by_scikit_learn(options):
+    """A token with a space in it, or a term of three words given by hand: the counting falls
+    back to scikit-learn's, with its results."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from assistant.features import WordNgrams
+
+    settings = {**WORD_OPTIONS, **options}
+    ref = TfidfVectorizer(**settings).fit(WORD_CORPUS)
+    ours = WordNgrams(**settings).fit(WORD_CORPUS)
+    _same_words(ours, ref, [WORD_CORPUS])
+
+
+@settings(deadline=None, database=None, max_examples=40)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab cd\n.é1")), max_size=12),
+                min_size=20, max_size=40))
+def test_word_counts_equal_scikit_learns_on_random_text(texts):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from assistant.features import WordNgrams
+
+    try:
+        ref = TfidfVectorizer(**WORD_OPTIONS).fit(texts)
+    except ValueError as error:  # no word at all: both refuse, with the same words
+        with pytest.raises(ValueError, match=str(error)):
+            WordNgrams(**WORD_OPTIONS).fit(texts)
+        return
+    ours = WordNgrams(**WORD_OPTIONS)
+    assert _identical(ours.fit_transform(texts), TfidfVectorizer(**WORD_OPTIONS).fit_transform(
+        texts))
+    _same_words(ours, ref, [texts, texts[::-1] + ["a b a"]])
 
 
 @pytest.mark.parametrize("options", [dict(norm=None), dict(norm="l1"), dict(binary=True),
