@@ -229,69 +229,100 @@ class CharWordNgrams(TfidfVectorizer):
         state.pop("_words", None)  # a cache, rebuilt on use
         return state
 
-    def _grams(self, word: str):
+    def _grams(self, word: str) -> list[str]:
         """One word's n-grams (with repeats), as char_wb takes them."""
         padded = f" {word} "
+        size = len(padded)
         low, high = self.ngram_range
+        grams: list[str] = []
         for n in range(low, high + 1):
-            last = max(len(padded) - n, 0)
-            for start in range(last + 1):
-                yield padded[start:start + n]
-            if last == 0:  # a word shorter than n is counted once
+            if size <= n:  # a word no longer than n is counted once, whole
+                grams.append(padded)
                 break
+            grams.extend([padded[start:start + n] for start in range(size - n + 1)])
+        return grams
 
-    def _word_columns(self, word: str) -> np.ndarray:
-        """The vocabulary columns of one word's n-grams (with repeats)."""
-        vocabulary = self.vocabulary_
-        return np.asarray([c for c in map(vocabulary.get, self._grams(word)) if c is not None],
-                          dtype=np.int64)
+    def _words_of(self, documents) -> tuple[list[str], np.ndarray]:
+        """Every document's words (as char_wb splits them), one list, and how many each has."""
+        preprocess = self.build_preprocessor()
+        words: list[str] = []
+        lengths = []
+        for document in documents:
+            found = _SPACES.sub(" ", preprocess(document)).split()
+            words.extend(found)
+            lengths.append(len(found))
+        return words, np.asarray(lengths, dtype=np.int64)
 
     def _count_vocab(self, raw_documents, fixed_vocab):
         """scikit-learn's counting step of ``fit``, word by word: each distinct word's
-        n-grams are read once. scikit-learn then prunes (min_df) and sorts the vocabulary as
-        it does for its own counts."""
+        n-grams are read once, and numbered in order of first appearance, as scikit-learn
+        numbers them (so its sorting of the vocabulary then leaves each row's entries in its
+        order). scikit-learn then prunes (min_df) and sorts the vocabulary as it does for its
+        own counts."""
         if fixed_vocab:
             return super()._count_vocab(raw_documents, fixed_vocab)
         self.__dict__.pop("_words", None)  # a new vocabulary: the cached columns are stale
-        vocabulary: dict[str, int] = {}
-        seen: dict[str, np.ndarray] = {}
-
-        def columns(word: str) -> np.ndarray:
-            return np.asarray([vocabulary.setdefault(g, len(vocabulary))
-                               for g in self._grams(word)], dtype=np.int64)
-
-        counts = self._matrix(raw_documents, seen, columns, lambda: len(vocabulary))
+        words, lengths = self._words_of(raw_documents)
+        index = {word: i for i, word in enumerate(dict.fromkeys(words))}
+        every, sizes = self._all_grams(index)
+        vocabulary = {gram: i for i, gram in enumerate(dict.fromkeys(every))}
         if not vocabulary:
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-        counts.indices = counts.indices.astype(np.int32, copy=False)
-        counts.indptr = counts.indptr.astype(np.int32, copy=False)
+        columns = np.fromiter(map(vocabulary.__getitem__, every), dtype=np.int64,
+                              count=len(every))
+        counts = self._matrix(words, lengths, index, columns, sizes, len(vocabulary))
+        if counts.nnz < 2**31:
+            counts.indices = counts.indices.astype(np.int32, copy=False)
+            counts.indptr = counts.indptr.astype(np.int32, copy=False)
         return vocabulary, counts
 
-    def _counts(self, documents) -> sparse.csr_matrix:
-        words = self.__dict__.setdefault("_words", {})
-        if len(words) > CACHE_WORDS:
-            words.clear()
-        return self._matrix(documents, words, self._word_columns, lambda: len(self.vocabulary_))
+    def _all_grams(self, words) -> tuple[list[str], np.ndarray]:
+        """The n-grams of ``words``, one word's after another, and how many each has (one list
+        of strings, not a list per word: the garbage collector would walk those)."""
+        every: list[str] = []
+        sizes = []
+        for word in words:
+            grams = self._grams(word)
+            every.extend(grams)
+            sizes.append(len(grams))
+        return every, np.asarray(sizes, dtype=np.int64)
 
-    def _matrix(self, documents, words: dict, columns_of, width) -> sparse.csr_matrix:
-        """The n-gram counts of ``documents``, a row each: the sum of their words' columns
-        (``columns_of(word)``, remembered in ``words``)."""
-        preprocess = self.build_preprocessor()
-        parts, lengths = [], []
-        for document in documents:
-            total = 0
-            for word in _SPACES.sub(" ", preprocess(document)).split():
-                columns = words.get(word)
-                if columns is None:
-                    columns = words[word] = columns_of(word)
-                parts.append(columns)
-                total += len(columns)
-            lengths.append(total)
+    def _counts(self, documents) -> sparse.csr_matrix:
+        """The n-gram counts of ``documents`` in the fitted vocabulary, from the columns of
+        each word's n-grams (kept for the next call, up to CACHE_WORDS words)."""
+        cache = self.__dict__.setdefault("_words", {})
+        if len(cache) > CACHE_WORDS:
+            cache.clear()
+        words, lengths = self._words_of(documents)
+        index = {word: i for i, word in enumerate(dict.fromkeys(words))}
+        new = [word for word in index if word not in cache]
+        if new:  # their n-grams looked up all at once
+            every, sizes = self._all_grams(new)
+            found = np.fromiter(map(self.vocabulary_.get, every, itertools.repeat(-1)),
+                                dtype=np.int64, count=len(every))
+            known = found >= 0
+            kept = np.cumsum(known)[np.cumsum(sizes) - 1]  # known n-grams to each word's end
+            cache.update(zip(new, np.split(found[known], kept[:-1]), strict=True))
+        parts = [cache[word] for word in index]
         columns = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        rows = np.repeat(np.arange(len(lengths)), lengths)
-        counts = sparse.csr_matrix((np.ones(len(columns), dtype=self.dtype), (rows, columns)),
-                                   shape=(len(lengths), width()))
-        counts.sum_duplicates()
+        sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+        return self._matrix(words, lengths, index, columns, sizes, len(self.vocabulary_))
+
+    def _matrix(self, words: list[str], lengths: np.ndarray, index: dict[str, int],
+                columns: np.ndarray, sizes: np.ndarray, width: int) -> sparse.csr_matrix:
+        """The n-gram counts of documents, a row each: the sum of their words' columns, as
+        the product of a documents-by-words and a words-by-n-grams matrix. ``words``: every
+        document's words in turn, ``lengths`` words each; ``index``: each distinct word's
+        number; ``columns``: the distinct words' columns one after another, ``sizes`` each."""
+        number = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
+        uses = sparse.csr_matrix((np.ones(len(number), dtype=self.dtype), number,
+                                  np.concatenate([[0], np.cumsum(lengths)])),
+                                 shape=(len(lengths), len(index)))
+        grams = sparse.csr_matrix((np.ones(len(columns), dtype=self.dtype), columns,
+                                   np.concatenate([[0], np.cumsum(sizes)])),
+                                  shape=(len(index), width))
+        counts = (uses @ grams).tocsr()
+        counts.sort_indices()  # each row's columns in order, as summing duplicates leaves them
         return counts
 
     def transform(self, raw_documents):

@@ -314,7 +314,33 @@ def test_word_by_word_char_features_equal_scikit_learns():
     expected, got = pruned.fit_transform(corpus), fitted.fit_transform(corpus)
     assert fitted.vocabulary_ == pruned.vocabulary_
     assert np.array_equal(fitted.idf_, pruned.idf_)
-    assert got.dtype == expected.dtype and abs(got - expected).max() == 0
+    assert _identical(got, expected)  # n-grams numbered as scikit-learn numbers them
+    assert _identical(fitted.transform(probe), pruned.transform(probe))
+    assert _identical(fitted.transform(probe[:1]), pruned.transform(probe[:1]))
+    assert fitted.transform([]).shape == (0, len(fitted.vocabulary_))  # (scikit-learn refuses)
+
+
+@settings(deadline=None, database=None, max_examples=40)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab c\n\t\u00a0é.")), max_size=14),
+                min_size=1, max_size=30), st.integers(1, 2))
+def test_char_features_equal_scikit_learns_on_random_text(texts, min_df):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from assistant.features import CharWordNgrams
+
+    options = dict(ngram_range=(2, 4), min_df=min_df, strip_accents="unicode")
+    ref = TfidfVectorizer(analyzer="char_wb", sublinear_tf=True, dtype=np.float32, **options)
+    try:
+        expected = ref.fit_transform(texts)
+    except ValueError as error:  # nothing to count (or all pruned): both refuse alike
+        with pytest.raises(ValueError, match=str(error)[:40]):
+            CharWordNgrams(**options).fit_transform(texts)
+        return
+    ours = CharWordNgrams(**options)
+    assert _identical(ours.fit_transform(texts), expected) and ours.vocabulary_ == ref.vocabulary_
+    probe = [*texts[::-1], "abc ab", "é é"]
+    assert _identical(ours.transform(probe), ref.transform(probe))
+    assert _identical(ours.transform(probe), ref.transform(probe))  # from the cache of words
 
 
 def test_saved_models_are_pickles_and_older_joblib_files_still_load(tiny, models_dir):
