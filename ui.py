@@ -46,7 +46,7 @@ def _load(name: str, created: str) -> Model:
     # Keyed on the card's creation time: a retrained or re-activated model is loaded on the
     # next run, while a run in progress keeps the object it already holds (never mutated).
     model = registry.get_model(name)
-    prepare()  # detectors built, templates compiled, heap settled: not on the first messages
+    prepare(model)  # detectors, templates, features readied, heap settled: not on first use
     return model
 
 

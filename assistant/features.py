@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 
 import numpy as np
 from scipy import sparse
@@ -25,6 +26,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 _SPACES = re.compile(r"\s\s+")
 CACHE_WORDS = 200_000
+_NUMBERING = threading.Lock()  # see WordNgrams._vocabulary_numbers
+
+try:  # scikit-learn 1.8+: sparse outputs follow its sparse_interface setting
+    from sklearn.utils._sparse import _align_api_if_sparse as _aligned
+except ImportError:  # before: scipy's sparse matrices throughout
+    def _aligned(x):
+        return x
 
 
 def _lean(vectorizer: TfidfVectorizer) -> bool:
@@ -56,11 +64,12 @@ def _weigh(vectorizer: TfidfVectorizer, counts: sparse.csr_matrix) -> sparse.csr
 
 class WordNgrams(TfidfVectorizer):
     """``TfidfVectorizer`` (words) whose counting of word 1-2-grams is done on token numbers
-    with numpy instead of term by term: the same vocabulary and matrix, to the order of each
-    row's entries (tests check it). Fitting on Banking77's messages takes 0.05 s instead of
-    0.15, on the shipped data 0.46 instead of 0.63 (scikit-learn's sorting of the vocabulary
-    is the rest); transforming many messages takes half the time. Other settings, and fewer
-    than ARRAYS_FROM messages, are counted as scikit-learn counts them."""
+    with numpy instead of term by term: the same vocabulary (in the same order) and matrix,
+    to the order of each row's entries (tests check it). Fitting on Banking77's messages takes
+    0.05 s instead of 0.15, on the shipped data 0.46 instead of 0.63 (scikit-learn's sorting of
+    the vocabulary is the rest); transforming many messages takes half the time. Other
+    settings, files as input, and fewer than ARRAYS_FROM messages are counted as scikit-learn
+    counts them."""
 
     # Below this many messages the per-call cost of the array operations is more than that of
     # scikit-learn's counting (one message 0.11 ms against 0.07, ten 0.16 against 0.18, forty
@@ -72,13 +81,21 @@ class WordNgrams(TfidfVectorizer):
         state.pop("_numbers", None)  # derived from the vocabulary, rebuilt on use
         return state
 
-    def _by_numbers(self) -> bool:
-        """Whether :meth:`_count_vocab` counts on token numbers: word unigrams and bigrams
-        with scikit-learn's own preprocessing and tokenizing, no stop words."""
-        return (self.analyzer == "word" and tuple(self.ngram_range) == (1, 2)
-                and self.stop_words is None and self.tokenizer is None)
+    def ready(self) -> None:
+        """Number the fitted vocabulary now (else the first transform of ARRAYS_FROM messages
+        or more does it: 0.25-0.4 s for the default model's 246,000 terms)."""
+        if self._countable_by_numbers():
+            self._vocabulary_numbers()
 
-    def _tokens(self, documents) -> tuple[list[str], np.ndarray] | None:
+    def _countable_by_numbers(self) -> bool:
+        """Whether :meth:`_count_vocab` can count on token numbers: text (not files) in word
+        unigrams and bigrams with scikit-learn's own preprocessing and tokenizing, no stop
+        words."""
+        return (self.input == "content" and self.analyzer == "word"
+                and tuple(self.ngram_range) == (1, 2) and self.stop_words is None
+                and self.tokenizer is None)
+
+    def _tokens(self, documents: list) -> tuple[list[str], np.ndarray] | None:
         """Every document's tokens, one list, and how many each document has (scikit-learn's
         decoding, preprocessing and tokenizing); None if a token has a space in it (a token
         pattern that allows one), which scikit-learn's bigram terms could not be told from."""
@@ -101,90 +118,97 @@ class WordNgrams(TfidfVectorizer):
         return rows, rows[:-1] == rows[1:]
 
     def _count_vocab(self, raw_documents, fixed_vocab):
-        if isinstance(raw_documents, str):
-            raise ValueError("Iterable over raw text documents expected, string object "
-                             "received.")
+        if not fixed_vocab:
+            self.__dict__.pop("_numbers", None)  # a new vocabulary: the numbers are stale
         documents = raw_documents if isinstance(raw_documents, list) else list(raw_documents)
-        if not self._by_numbers() or len(documents) < self.ARRAYS_FROM:
+        if (not self._countable_by_numbers() or len(documents) < self.ARRAYS_FROM
+                or (fixed_vocab and self._vocabulary_numbers() is None)):
             return super()._count_vocab(documents, fixed_vocab)
         found = self._tokens(documents)
-        if found is None or (fixed_vocab and self._numbering() is None):
+        if found is None:
             return super()._count_vocab(documents, fixed_vocab)
         tokens, lengths = found
         if fixed_vocab:
-            return self.vocabulary_, self._known_counts(tokens, lengths)
+            return self.vocabulary_, _aligned(self._known_counts(tokens, lengths))
         # Tokens numbered as they come; a bigram is the pair of its tokens' numbers.
         number = {token: i for i, token in enumerate(dict.fromkeys(tokens))}
         ids = np.fromiter(map(number.__getitem__, tokens), dtype=np.int64, count=len(tokens))
         rows, joined = self._rows(lengths)
-        width = max(len(number), 1)
+        width = len(number)
         pairs, pair_ids = np.unique(ids[:-1][joined] * width + ids[1:][joined],
                                     return_inverse=True)
         names = list(number)
-        firsts, seconds = np.divmod(pairs, width)
+        lefts, rights = np.divmod(pairs, width)
         terms = names + [f"{names[a]} {names[b]}" for a, b in
-                         zip(firsts.tolist(), seconds.tolist(), strict=True)]
+                         zip(lefts.tolist(), rights.tolist(), strict=True)]
         if not terms:
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
         # Each term's column is its rank of first appearance in scikit-learn's order of terms
-        # (a message's unigrams, then its bigrams, message after message): scikit-learn then
-        # sorts the vocabulary, which leaves a row's columns in that order, so the matrix is
-        # the same to the order of each row's entries (and a product with it to the last bit).
+        # (a message's unigrams, then its bigrams, message after message), and the vocabulary
+        # is made in that order: scikit-learn then sorts it, which leaves a row's columns in
+        # that order, so the matrix is the same to the order of each row's entries (and a
+        # product with it to the last bit).
         starts = np.cumsum(lengths) - lengths
-        before = np.cumsum(2 * lengths - (lengths > 0)) - (2 * lengths - (lengths > 0))
-        place = np.arange(len(ids)) - starts[rows] + before[rows]
-        first = np.full(len(terms), len(ids) * 2, dtype=np.int64)
-        np.minimum.at(first, ids, place)
-        np.minimum.at(first, len(names) + pair_ids.reshape(-1),
+        spans = 2 * lengths - (lengths > 0)  # a message's unigrams and bigrams
+        place = np.arange(len(ids)) - starts[rows] + (np.cumsum(spans) - spans)[rows]
+        first_place = np.full(len(terms), 2 * len(ids), dtype=np.int64)
+        np.minimum.at(first_place, ids, place)
+        np.minimum.at(first_place, len(names) + pair_ids.reshape(-1),
                       place[:-1][joined] + lengths[rows[:-1][joined]])
+        order = np.argsort(first_place)
         rank = np.empty(len(terms), dtype=np.int64)
-        rank[np.argsort(first)] = np.arange(len(terms))
+        rank[order] = np.arange(len(terms))
+        vocabulary = dict(zip(map(terms.__getitem__, order.tolist()), range(len(terms)),
+                              strict=True))
         columns = rank[np.concatenate([ids, len(names) + pair_ids.reshape(-1)])]
-        vocabulary = dict(zip(terms, rank.tolist(), strict=True))
-        return vocabulary, self._matrix(np.concatenate([rows, rows[:-1][joined]]), columns,
-                                        len(documents), len(vocabulary))
+        return vocabulary, _aligned(self._matrix(np.concatenate([rows, rows[:-1][joined]]),
+                                                 columns, len(documents), len(vocabulary)))
 
-    def _numbering(self) -> tuple | None:
-        """The fitted vocabulary by token numbers (see _numbered), made once per vocabulary
-        (0.25 s for the default model's 246,000 terms, on the first transform of 20 or more);
-        None if it has a term of three words or more (a vocabulary given by hand)."""
+    def _vocabulary_numbers(self) -> tuple | None:
+        """The fitted vocabulary by token numbers (see _number_vocabulary), made once per
+        vocabulary (one thread at a time: the app's sessions share a model)."""
         made = self.__dict__.get("_numbers")
         if made is None or made[0] is not self.vocabulary_:
-            made = self.__dict__["_numbers"] = (self.vocabulary_, self._numbered())
+            with _NUMBERING:
+                made = self.__dict__.get("_numbers")
+                if made is None or made[0] is not self.vocabulary_:
+                    made = self.__dict__["_numbers"] = (self.vocabulary_,
+                                                        self._number_vocabulary())
         return made[1]
 
     def _known_counts(self, tokens: list[str], lengths: np.ndarray) -> sparse.csr_matrix:
         """The counts of documents' tokens in the fitted vocabulary (unknown terms dropped)."""
-        number, unigram, pair_codes, pair_columns = self._numbering()
+        number, unigram, pair_codes, pair_columns = self._vocabulary_numbers()
         ids = np.fromiter(map(number.get, tokens, itertools.repeat(-1)), dtype=np.int64,
                           count=len(tokens))
         rows, joined = self._rows(lengths)
-        single = unigram[ids] if len(number) else np.full(len(ids), -1)
-        single[ids < 0] = -1
+        single = np.where(ids >= 0, unigram[ids], -1)
         joined &= (ids[:-1] >= 0) & (ids[1:] >= 0)
-        codes = ids[:-1][joined] * max(len(number), 1) + ids[1:][joined]
-        at = np.minimum(np.searchsorted(pair_codes, codes), max(len(pair_codes) - 1, 0))
-        double = (np.where(pair_codes[at] == codes, pair_columns[at], -1) if len(pair_codes)
-                  else np.full(len(codes), -1))
+        codes = ids[:-1][joined] * len(number) + ids[1:][joined]
+        if len(pair_codes):
+            at = np.minimum(np.searchsorted(pair_codes, codes), len(pair_codes) - 1)
+            double = np.where(pair_codes[at] == codes, pair_columns[at], -1)
+        else:
+            double = np.full(len(codes), -1)
         rows = np.concatenate([rows, rows[:-1][joined]])
         columns = np.concatenate([single, double])
         known = columns >= 0
         return self._matrix(rows[known], columns[known], len(lengths), len(self.vocabulary_))
 
-    def _numbered(self) -> tuple | None:
+    def _number_vocabulary(self) -> tuple | None:
         """The fitted vocabulary by token numbers: a number for every token of its terms, the
         column of each token's unigram (-1 if it is not a term), and the bigrams' codes
-        (sorted) with their columns; None if a term has more than two words."""
+        (sorted) with their columns; None if a term has more than two words or a line break."""
         vocabulary = self.vocabulary_
         singles = [term for term in vocabulary if " " not in term]
         doubles = [term for term in vocabulary if " " in term]
         text = "\n".join(doubles)
         if text.count(" ") != len(doubles) or text.count("\n") != max(len(doubles) - 1, 0):
-            return None  # a term of three words, or with a line break in it
+            return None
         words = text.replace(" ", "\n").split("\n") if doubles else []
-        firsts, seconds = words[0::2], words[1::2]  # (no list per term: far less for the GC)
+        lefts, rights = words[0::2], words[1::2]  # (no list per term: far less for the GC)
         number = {token: i for i, token in
-                  enumerate(dict.fromkeys(itertools.chain(singles, firsts, seconds)))}
+                  enumerate(dict.fromkeys(itertools.chain(singles, lefts, rights)))}
 
         def numbers(tokens: list[str]) -> np.ndarray:
             return np.fromiter(map(number.__getitem__, tokens), dtype=np.int64,
@@ -196,15 +220,14 @@ class WordNgrams(TfidfVectorizer):
 
         unigram = np.full(len(number), -1, dtype=np.int64)
         unigram[numbers(singles)] = columns(singles)
-        keys = numbers(firsts) * max(len(number), 1) + numbers(seconds)
+        keys = numbers(lefts) * len(number) + numbers(rights)
         order = np.argsort(keys)
         return number, unigram, keys[order], columns(doubles)[order]
 
     def _matrix(self, rows, columns, height: int, width: int) -> sparse.csr_matrix:
-        counts = sparse.csr_matrix((np.ones(len(columns), dtype=self.dtype), (rows, columns)),
-                                   shape=(height, width))
-        counts.sum_duplicates()
-        return counts
+        """Counts from (row, column) pairs: scipy sums repeats and sorts each row's columns."""
+        return sparse.csr_matrix((np.ones(len(columns), dtype=self.dtype), (rows, columns)),
+                                 shape=(height, width))
 
     def transform(self, raw_documents):
         if isinstance(raw_documents, str):
@@ -274,7 +297,7 @@ class CharWordNgrams(TfidfVectorizer):
         if counts.nnz < 2**31:
             counts.indices = counts.indices.astype(np.int32, copy=False)
             counts.indptr = counts.indptr.astype(np.int32, copy=False)
-        return vocabulary, counts
+        return vocabulary, _aligned(counts)
 
     def _all_grams(self, words) -> tuple[list[str], np.ndarray]:
         """The n-grams of ``words``, one word's after another, and how many each has (one list
@@ -306,7 +329,8 @@ class CharWordNgrams(TfidfVectorizer):
         parts = [cache[word] for word in index]
         columns = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
         sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
-        return self._matrix(words, lengths, index, columns, sizes, len(self.vocabulary_))
+        return _aligned(self._matrix(words, lengths, index, columns, sizes,
+                                     len(self.vocabulary_)))
 
     def _matrix(self, words: list[str], lengths: np.ndarray, index: dict[str, int],
                 columns: np.ndarray, sizes: np.ndarray, width: int) -> sparse.csr_matrix:

@@ -222,6 +222,14 @@ class Model:
         return self.from_proba(texts, proba, alternatives=alternatives, languages=None,
                                detected=detected)
 
+    def ready(self) -> None:
+        """Make now what the features would otherwise make on first use (the word
+        vectorizer's numbered vocabulary: 0.25-0.4 s on the first batch of messages)."""
+        features = self.pipeline.named_steps.get("features")
+        for _, vectorizer in getattr(features, "transformer_list", []):
+            if hasattr(vectorizer, "ready"):
+                vectorizer.ready()
+
     def has_seen(self, texts: Sequence[str]) -> list[bool]:
         """Whether each message was among this model's training messages."""
         return [text_key(t) in self.seen for t in texts]

@@ -36,7 +36,7 @@ def main() -> None:
     orders = read_orders(ROOT / "data" / "sample_orders.csv")
     today = date(2026, 2, 1)
     # Warm, as the app is after its first load (ui.py): prepared, a few messages answered.
-    prepare()
+    prepare(model)
     for i in range(50):
         draft(texts[i % len(texts)], model=model, order=orders[i % len(orders)], today=today)
     longest = [" ".join(texts[i:i + 60])[:MAX_CHARS] for i in range(0, 600, 60)]

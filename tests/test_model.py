@@ -376,15 +376,18 @@ WORD_CORPUS = [t for texts in CORPUS.values() for t in texts] + [
 
 
 def _identical(got, expected) -> bool:
-    """The same sparse matrix to the order of each row's entries (which a product's last bits
-    depend on)."""
-    return (got.dtype == expected.dtype and got.shape == expected.shape
+    """The same sparse matrix, of the same type, to the order of each row's entries (which a
+    product's last bits depend on)."""
+    return (type(got) is type(expected) and got.dtype == expected.dtype
+            and got.shape == expected.shape
             and all(np.array_equal(getattr(got, k), getattr(expected, k))
+                    and getattr(got, k).dtype == getattr(expected, k).dtype
                     for k in ("indptr", "indices", "data")))
 
 
 def _same_words(ours, ref, probes) -> None:
-    assert ours.vocabulary_ == ref.vocabulary_ and np.array_equal(ours.idf_, ref.idf_)
+    assert list(ours.vocabulary_.items()) == list(ref.vocabulary_.items())  # order included
+    assert np.array_equal(ours.idf_, ref.idf_)
     for probe in probes:  # a list, or a function giving a new iterator for each
         expected = ref.transform(probe() if callable(probe) else probe)
         assert _identical(ours.transform(probe() if callable(probe) else probe), expected)
@@ -393,7 +396,7 @@ def _same_words(ours, ref, probes) -> None:
 @pytest.mark.parametrize("pruning", [{}, dict(min_df=2), dict(max_df=0.1), dict(min_df=2,
                                                                               max_df=0.5)])
 def test_word_counts_by_token_numbers_equal_scikit_learns(pruning):
-    """Fitted and transformed on token numbers (20 messages or more), and through
+    """Fitted and transformed on token numbers (ARRAYS_FROM messages or more), and through
     scikit-learn's own counting below that: the same vocabulary and matrix either way."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -409,6 +412,118 @@ def test_word_counts_by_token_numbers_equal_scikit_learns(pruning):
     copy = pickle.loads(pickle.dumps(ours))  # the numbered vocabulary is not saved, but remade
     assert "_numbers" in ours.__dict__ and "_numbers" not in copy.__dict__
     _same_words(copy, ref, [WORD_CORPUS + unseen])
+
+
+WORD_TEXT = st.lists(st.sampled_from(list("ab AB\n.é1\u00a0") + ["ab", "ba", "a b"]),
+                    max_size=15).map("".join)
+WORD_TERM = st.lists(st.sampled_from(["a", "b", "ab", "é", "1", " ", "\n", "A"]), min_size=1,
+                     max_size=4).map("".join)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # scikit-learn's on odd vocabularies
+@settings(deadline=None, database=None, max_examples=150)
+@given(st.lists(WORD_TEXT, min_size=10, max_size=25), st.lists(WORD_TEXT, min_size=1,
+                                                                 max_size=20),
+       st.fixed_dictionaries({}, optional=dict(
+           lowercase=st.booleans(), binary=st.booleans(), sublinear_tf=st.booleans(),
+           min_df=st.sampled_from([1, 2]), ngram_range=st.sampled_from([(1, 1), (2, 2)]),
+           stop_words=st.just(["a"]),
+           token_pattern=st.sampled_from([r"\S+", r"\w*", r"[^ ]+", r"[^\n]+"]),
+           vocabulary=st.lists(WORD_TERM, min_size=1, max_size=10, unique=True))))
+def test_word_features_equal_scikit_learns_with_any_settings(texts, probe, options):
+    """Whatever the settings (those numbers cannot count go to scikit-learn's counting): the
+    same vocabulary in the same order, the same matrices or the same error."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from assistant.features import WordNgrams
+
+    chosen = {**WORD_OPTIONS, **options}
+    outcomes = []
+    for kind in (TfidfVectorizer, WordNgrams):
+        try:
+            vectorizer = kind(**chosen)
+            fitted = vectorizer.fit_transform(texts)
+            outcomes.append((vectorizer, fitted))
+        except ValueError as error:
+            outcomes.append(str(error))
+    if isinstance(outcomes[0], str):
+        assert outcomes[1] == outcomes[0]
+        return
+    (ref, expected), (ours, got) = outcomes
+    assert _identical(got, expected)
+    _same_words(ours, ref, [probe, texts + probe, probe[:3]])
+
+
+def test_word_files_and_bytes_as_input_are_read_once():
+    """Open files (input="file") are counted by scikit-learn's own code: a fallback after they
+    were read for numbers would find them read already. Bytes are decoded as it decodes them."""
+    import io
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from assistant.features import WordNgrams
+
+    def files():
+        return [io.StringIO(text) for text in WORD_CORPUS]
+
+    for chosen in ({**WORD_OPTIONS, "input": "file"},
+                   {**WORD_OPTIONS, "input": "file", "token_pattern": r"[a-z]+ ?[a-z]*"}):
+        ref, ours = TfidfVectorizer(**chosen), WordNgrams(**chosen)
+        assert _identical(ours.fit_transform(files()), ref.fit_transform(files()))
+        _same_words(ours, ref, [files])
+    encoded = [text.encode("utf-8") for text in WORD_CORPUS]
+    ref, ours = TfidfVectorizer(**WORD_OPTIONS), WordNgrams(**WORD_OPTIONS)
+    assert _identical(ours.fit_transform(encoded), ref.fit_transform(encoded))
+    _same_words(ours, ref, [encoded])
+
+
+def test_word_and_char_features_follow_scikit_learns_sparse_interface():
+    import sklearn
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from assistant.features import CharWordNgrams, WordNgrams
+
+    if "sparse_interface" not in sklearn.get_config():
+        pytest.skip("this scikit-learn has no sparse_interface setting")
+    with sklearn.config_context(sparse_interface="sparray"):
+        ref = TfidfVectorizer(**WORD_OPTIONS).fit(WORD_CORPUS)
+        ours = WordNgrams(**WORD_OPTIONS).fit(WORD_CORPUS)
+        _same_words(ours, ref, [WORD_CORPUS, WORD_CORPUS[:2]])
+        char = CharWordNgrams(ngram_range=(2, 3), min_df=1).fit(WORD_CORPUS)
+        assert type(char.transform(WORD_CORPUS)) is type(ref.transform(WORD_CORPUS))
+
+
+def test_word_numbers_are_made_once_readied_refitted_and_across_threads(monkeypatch):
+    import threading
+
+    from assistant.features import WordNgrams
+
+    ours = WordNgrams(**WORD_OPTIONS).fit(WORD_CORPUS)
+    real, made = WordNgrams._number_vocabulary, []
+
+    def counted(self):
+        made.append(threading.get_ident())
+        return real(self)
+
+    monkeypatch.setattr(WordNgrams, "_number_vocabulary", counted)
+    start = threading.Barrier(8)
+
+    def first_transform():
+        start.wait()
+        ours.transform(WORD_CORPUS)
+
+    threads = [threading.Thread(target=first_transform) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(made) == 1  # one thread numbered the vocabulary; the others waited for it
+    ours.fit(WORD_CORPUS[:12])
+    assert "_numbers" not in ours.__dict__  # a refit drops the old vocabulary's numbers
+    ours.ready()
+    assert len(made) == 2 and ours.__dict__["_numbers"][0] is ours.vocabulary_
+    ours.transform(WORD_CORPUS)
+    assert len(made) == 2
 
 
 def test_an_unknown_word_beside_a_known_one_makes_no_bigram():
@@ -466,9 +581,9 @@ def test_word_terms_that_numbers_cannot_tell_apart_are_counted_by_scikit_learn(o
 
     from assistant.features import WordNgrams
 
-    settings = {**WORD_OPTIONS, **options}
-    ref = TfidfVectorizer(**settings).fit(WORD_CORPUS)
-    ours = WordNgrams(**settings).fit(WORD_CORPUS)
+    chosen = {**WORD_OPTIONS, **options}
+    ref = TfidfVectorizer(**chosen).fit(WORD_CORPUS)
+    ours = WordNgrams(**chosen).fit(WORD_CORPUS)
     _same_words(ours, ref, [WORD_CORPUS])
 
 
