@@ -317,6 +317,9 @@ def test_word_by_word_char_features_equal_scikit_learns():
     assert _identical(got, expected)  # n-grams numbered as scikit-learn numbers them
     assert _identical(fitted.transform(probe), pruned.transform(probe))
     assert _identical(fitted.transform(probe[:1]), pruned.transform(probe[:1]))
+    few = probe[:CharWordNgrams.PRODUCT_FROM - 1]  # word by word, below the matrix product
+    assert len(probe) >= CharWordNgrams.PRODUCT_FROM
+    assert _identical(fitted.transform(few), pruned.transform(few))
     assert fitted.transform([]).shape == (0, len(fitted.vocabulary_))  # (scikit-learn refuses)
 
 
