@@ -35,6 +35,17 @@ except ImportError:  # before: scipy's sparse matrices throughout
         return x
 
 
+def _joined(parts) -> tuple[list[str], np.ndarray]:
+    """Lists of strings (a document's tokens, a word's n-grams), as one list and how many
+    each had: one list of strings for the garbage collector, not one list per part."""
+    joined: list[str] = []
+    sizes = []
+    for part in parts:
+        joined.extend(part)
+        sizes.append(len(part))
+    return joined, np.asarray(sizes, dtype=np.int64)
+
+
 def _lean(vectorizer: TfidfVectorizer) -> bool:
     """Whether :func:`_weigh` computes what scikit-learn does for this vectorizer's settings
     (idf, unit rows, counts, float32: the ones the model uses)."""
@@ -101,15 +112,10 @@ class WordNgrams(TfidfVectorizer):
         pattern that allows one), which scikit-learn's bigram terms could not be told from."""
         decode, preprocess = self.decode, self.build_preprocessor()
         tokenize = self.build_tokenizer()
-        tokens: list[str] = []
-        lengths = []
-        for document in documents:
-            found = tokenize(preprocess(decode(document)))
-            tokens.extend(found)
-            lengths.append(len(found))
+        tokens, lengths = _joined(tokenize(preprocess(decode(d))) for d in documents)
         if tokens and " ".join(tokens).count(" ") != len(tokens) - 1:
             return None
-        return tokens, np.asarray(lengths, dtype=np.int64)
+        return tokens, lengths
 
     @staticmethod
     def _rows(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -275,13 +281,7 @@ class CharWordNgrams(TfidfVectorizer):
     def _words_of(self, documents) -> tuple[list[str], np.ndarray]:
         """Every document's words (as char_wb splits them), one list, and how many each has."""
         preprocess = self.build_preprocessor()
-        words: list[str] = []
-        lengths = []
-        for document in documents:
-            found = _SPACES.sub(" ", preprocess(document)).split()
-            words.extend(found)
-            lengths.append(len(found))
-        return words, np.asarray(lengths, dtype=np.int64)
+        return _joined(_SPACES.sub(" ", preprocess(d)).split() for d in documents)
 
     def _count_vocab(self, raw_documents, fixed_vocab):
         """scikit-learn's counting step of ``fit``, word by word: each distinct word's
@@ -294,7 +294,7 @@ class CharWordNgrams(TfidfVectorizer):
         self.__dict__.pop("_words", None)  # a new vocabulary: the cached columns are stale
         words, lengths = self._words_of(raw_documents)
         index = {word: i for i, word in enumerate(dict.fromkeys(words))}
-        every, sizes = self._all_grams(index)
+        every, sizes = _joined(map(self._grams, index))
         vocabulary = {gram: i for i, gram in enumerate(dict.fromkeys(every))}
         if not vocabulary:
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
@@ -305,17 +305,6 @@ class CharWordNgrams(TfidfVectorizer):
             counts.indices = counts.indices.astype(np.int32, copy=False)
             counts.indptr = counts.indptr.astype(np.int32, copy=False)
         return vocabulary, _aligned(counts)
-
-    def _all_grams(self, words) -> tuple[list[str], np.ndarray]:
-        """The n-grams of ``words``, one word's after another, and how many each has (one list
-        of strings, not a list per word: the garbage collector would walk those)."""
-        every: list[str] = []
-        sizes = []
-        for word in words:
-            grams = self._grams(word)
-            every.extend(grams)
-            sizes.append(len(grams))
-        return every, np.asarray(sizes, dtype=np.int64)
 
     def _word_columns(self, word: str) -> np.ndarray:
         """The vocabulary columns of one word's n-grams (with repeats)."""
@@ -337,7 +326,7 @@ class CharWordNgrams(TfidfVectorizer):
         index = {word: i for i, word in enumerate(dict.fromkeys(words))}
         new = [word for word in index if word not in cache]
         if new:  # their n-grams looked up all at once
-            every, sizes = self._all_grams(new)
+            every, sizes = _joined(map(self._grams, new))
             found = np.fromiter(map(self.vocabulary_.get, every, itertools.repeat(-1)),
                                 dtype=np.int64, count=len(every))
             known = found >= 0
@@ -382,7 +371,7 @@ class CharWordNgrams(TfidfVectorizer):
         grams = sparse.csr_matrix((np.ones(len(columns), dtype=self.dtype), columns,
                                    np.concatenate([[0], np.cumsum(sizes)])),
                                   shape=(len(index), width))
-        counts = (uses @ grams).tocsr()
+        counts = uses @ grams
         counts.sort_indices()  # each row's columns in order, as summing duplicates leaves them
         return counts
 

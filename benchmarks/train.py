@@ -112,18 +112,15 @@ def main() -> None:
     test = Path(args.data) / "banking77" / "test.csv"
     if not train.exists():
         sys.exit(f"no Banking77 at {train.parent}; pass --data")
-    best: dict[str, tuple[float, float]] = {}  # name, way -> (seconds, accuracy)
-    rounds: list[dict[str, float]] = []  # each round's seconds, name, way -> seconds
+    rounds: list[dict[str, tuple[float, float]]] = []  # name, way -> (seconds, accuracy)
     for _ in range(args.rounds):
         rounds.append({})
         for name, run in (("assistant train", ours), ("fastText", fasttext)):
             with tempfile.TemporaryDirectory() as tmp:
                 inside, whole, accuracy = run(train, test, Path(tmp))
             for way, seconds in (("in process", inside), ("whole process", whole)):
-                key = f"{name}, {way}"
-                rounds[-1][key] = seconds
-                if key not in best or seconds < best[key][0]:
-                    best[key] = (seconds, accuracy)
+                rounds[-1][f"{name}, {way}"] = (seconds, accuracy)
+    best = {key: min(r[key] for r in rounds) for key in rounds[0]}  # the fastest round's
     print(f"{'Banking77 train split':31} {'seconds':>8} {'test accuracy':>14}")
     for name, (seconds, accuracy) in best.items():
         print(f"{name:31} {seconds:8.1f} {accuracy:14.3f}")
@@ -134,7 +131,8 @@ def main() -> None:
     print("time ratio (assistant as a whole process / fastText in process, the strictest): "
           f"{seconds['assistant train, whole process'] / seconds['fastText, in process']:.2f}x")
     if args.rounds > 1:  # the two trained one after the other, round by round
-        ratios = [r["assistant train, in process"] / r["fastText, in process"] for r in rounds]
+        ratios = [r["assistant train, in process"][0] / r["fastText, in process"][0]
+                  for r in rounds]
         print("time ratio in process, round by round: " + ", ".join(f"{x:.2f}x" for x in ratios)
               + f" (median {statistics.median(ratios):.2f}x)")
 
