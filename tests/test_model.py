@@ -266,6 +266,26 @@ def test_fast_probabilities_equal_the_pipeline(classes):
                                                        abs=1e-12)
 
 
+def test_one_message_gets_the_numbers_of_a_batch_to_the_last_bit(tiny, monkeypatch):
+    """A single message is scored from its features' rows, without sparse matrices (the
+    app's path); a batch through the matrices: the same probabilities and language, exactly."""
+    model = tiny.model
+    probe = ["lost card", "I lost my card and the transfer never came, send money back",
+             "", "zzz unknown words", "card " * 300, "Ünïcödé wörds 😡 https://t.co/x"]
+    batch = model.predict_proba(probe)
+    languages = [(p.language, p.language_confidence) for p in model.predict(probe)]
+    calls = []
+    real = m.sparse.hstack
+    monkeypatch.setattr(m.sparse, "hstack", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for i, text in enumerate(probe):
+        assert np.array_equal(model.predict_proba([text])[0], batch[i])
+        [one] = model.predict([text])
+        assert (one.language, one.language_confidence) == languages[i]
+    assert calls == []  # no message of the loop went through the matrices
+    model.predict_proba(probe[:2])
+    assert calls == [1]
+
+
 def test_prediction_row_round_trip():
     p = m.Prediction("two things", "item_defective", 0.5, (m.Alternative("missing_item", 0.4),),
                      True, "en", 0.9, also="missing_item", review_reason="two problems")
@@ -321,6 +341,8 @@ def test_word_by_word_char_features_equal_scikit_learns():
     assert len(probe) >= CharWordNgrams.PRODUCT_FROM
     assert _identical(fitted.transform(few), pruned.transform(few))
     assert fitted.transform([]).shape == (0, len(fitted.vocabulary_))  # (scikit-learn refuses)
+    _same_rows(fitted, pruned, probe)
+    _same_rows(CharWordNgrams(ngram_range=(2, 5), min_df=2).fit(corpus), pruned, probe)  # cold
 
 
 @settings(deadline=None, database=None, max_examples=40)
@@ -344,6 +366,7 @@ def test_char_features_equal_scikit_learns_on_random_text(texts, min_df):
     probe = [*texts[::-1], "abc ab", "é é"]
     assert _identical(ours.transform(probe), ref.transform(probe))
     assert _identical(ours.transform(probe), ref.transform(probe))  # from the cache of words
+    _same_rows(ours, ref, probe)
 
 
 def test_saved_models_are_pickles_and_older_joblib_files_still_load(tiny, models_dir):
@@ -388,12 +411,24 @@ def _identical(got, expected) -> bool:
                     for k in ("indptr", "indices", "data")))
 
 
+def _same_rows(ours, ref, documents) -> None:
+    """``ours.row`` of each document is the row of ``ref.transform``: the same columns in the
+    same order, the same values and types."""
+    for document in documents:
+        expected = ref.transform([document])
+        columns, values = ours.row(document)
+        assert np.array_equal(columns, expected.indices) and columns.dtype == np.int64
+        assert np.array_equal(values, expected.data) and values.dtype == expected.dtype
+
+
 def _same_words(ours, ref, probes) -> None:
     assert list(ours.vocabulary_.items()) == list(ref.vocabulary_.items())  # order included
     assert np.array_equal(ours.idf_, ref.idf_)
     for probe in probes:  # a list, or a function giving a new iterator for each
         expected = ref.transform(probe() if callable(probe) else probe)
         assert _identical(ours.transform(probe() if callable(probe) else probe), expected)
+        if not callable(probe) and ours.input == "content":
+            _same_rows(ours, ref, probe)
 
 
 @pytest.mark.parametrize("pruning", [{}, dict(min_df=2), dict(max_df=0.1), dict(min_df=2,
@@ -615,14 +650,25 @@ def test_word_counts_equal_scikit_learns_on_random_text(texts):
 def test_other_tfidf_settings_are_scikit_learns(options):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from assistant.features import WordNgrams
+    from assistant.features import CharWordNgrams, WordNgrams
 
     corpus = [t for texts in CORPUS.values() for t in texts]
     base = dict(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
     settings = {**base, **options}
-    expected = TfidfVectorizer(**settings).fit(corpus).transform(corpus)
-    got = WordNgrams(**settings).fit(corpus).transform(corpus)
-    assert abs(got - expected).max() == 0
+    ref = TfidfVectorizer(**settings).fit(corpus)
+    ours = WordNgrams(**settings).fit(corpus)
+    assert abs(ours.transform(corpus) - ref.transform(corpus)).max() == 0
+    _same_rows(ours, ref, corpus[:5] + ["lost card lost card", ""])
+    # The character features with the same settings (set as attributes: its constructor takes
+    # only those the model uses).
+    char = {**settings, **dict(ngram_range=(2, 4), strip_accents="unicode", min_df=1)}
+    ref = TfidfVectorizer(analyzer="char_wb", **char).fit(corpus)
+    ours = CharWordNgrams()
+    for key, value in char.items():
+        setattr(ours, key, value)
+    ours.fit(corpus)
+    assert abs(ours.transform(corpus) - ref.transform(corpus)).max() == 0
+    _same_rows(ours, ref, corpus[:5] + ["lost card lost card", ""])
 
 
 def test_a_refitted_char_vectorizer_forgets_the_old_words():
