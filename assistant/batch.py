@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
+import signal
 import sys
 import time
 from collections import Counter
@@ -90,11 +92,29 @@ def _worker_rows(texts: list[str]) -> list[tuple]:
     return _predict_rows(_WORKER_MODEL, texts)
 
 
+@contextlib.contextmanager
+def _interrupts_held():
+    """Ctrl-C held back while the pool forks its workers (on its first task), and delivered
+    the moment the forks are done: one that lands during a fork is raised inside the fork's
+    own handlers, which swallow it, and the run would go on to the end."""
+    if not hasattr(signal, "pthread_sigmask"):  # (not on Windows, which does not fork)
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def _die_with(parent: int) -> None:
     """Run in each worker: end it when the batch process ends, even by SIGKILL (which leaves
-    no chance to shut the pool down), instead of lingering with a copy of the model."""
-    import signal
+    no chance to shut the pool down), instead of lingering with a copy of the model. Ctrl-C,
+    held back while it was forked (_interrupts_held), reaches it again."""
     import threading
+
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
     try:  # Linux: the kernel signals the worker the moment its parent dies.
         import ctypes
@@ -165,8 +185,9 @@ class Classifier:
         if self.pool is not None and len(todo) >= 2000:
             parts = [list(p) for p in np.array_split(np.asarray(todo, dtype=object),
                                                      self.jobs)]
-            return Pending(texts, known, parts, [self.pool.submit(_worker_rows, p)
-                                                 for p in parts], keys)
+            with _interrupts_held():
+                futures = [self.pool.submit(_worker_rows, p) for p in parts]
+            return Pending(texts, known, parts, futures, keys)
         return Pending(texts, known, [todo], [_predict_rows(self.model, todo) if todo else []],
                        keys)
 

@@ -363,15 +363,20 @@ class CharWordNgrams(TfidfVectorizer):
             return _aligned(self._few_counts(documents, cache))
         words, lengths = self._words_of(documents)
         index = {word: i for i, word in enumerate(dict.fromkeys(words))}
-        new = [word for word in index if word not in cache]
+        # Taken from the cache once (another thread may empty it meanwhile: the app's sessions
+        # share a model).
+        columns_of = {word: cache.get(word) for word in index}
+        new = [word for word, columns in columns_of.items() if columns is None]
         if new:  # their n-grams looked up all at once
             every, sizes = _joined(map(self._grams, new))
             found = np.fromiter(map(self.vocabulary_.get, every, itertools.repeat(-1)),
                                 dtype=np.int64, count=len(every))
             known = found >= 0
             kept = np.cumsum(known)[np.cumsum(sizes) - 1]  # known n-grams to each word's end
-            cache.update(zip(new, np.split(found[known], kept[:-1]), strict=True))
-        parts = [cache[word] for word in index]
+            fresh = dict(zip(new, np.split(found[known], kept[:-1]), strict=True))
+            columns_of.update(fresh)
+            cache.update(fresh)
+        parts = list(columns_of.values())
         columns = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
         sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
         return _aligned(self._matrix(words, lengths, index, columns, sizes,

@@ -43,9 +43,10 @@ def _character_class(wanted: list[int], suffix: str = "") -> re.Pattern:
     return re.compile(f"[{''.join(ranges)}]{suffix}")
 
 
-# Every symbol, emoji, modifier and private-use character (Unicode categories So, Sk, Co),
-# plus the joiners and variation selectors of emoji: as a set, to see at once whether a
-# message has any (a fifth of the non-ASCII messages do), and as a regex to take them out.
+# Every symbol, emoji, modifier and private-use character of the first three planes (Unicode
+# categories So, Sk, Co; not the private-use planes 15-16), plus the joiners and variation
+# selectors of emoji: as a set, to see at once whether a message has any (a fifth of the
+# non-ASCII messages do), and as a regex to take them out.
 _PICTOGRAPHS = frozenset(map(chr, [
     c for c in range(0x30000) if unicodedata.category(chr(c)) in ("So", "Sk", "Co")]
     + [0x200D, 0xFE0E, 0xFE0F, *range(0xE0000, 0xE0080)]))

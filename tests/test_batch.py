@@ -131,6 +131,31 @@ def test_neutralise_formulas():
     assert out["n"].tolist() == [1, 2, 3, 4, 5]
 
 
+def test_a_ctrl_c_while_the_workers_are_forked_is_not_lost(tmp_path):
+    """A Ctrl-C that lands while the pool forks its workers used to be swallowed by the fork's
+    handlers (the run then went on to the end): here it lands in every fork, on purpose."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "fork_interrupted.py"
+    script.write_text(
+        "import os, signal\n"
+        "import pandas as pd\n"
+        "from assistant.batch import Classifier\n"
+        "os.register_at_fork(after_in_parent=lambda: os.kill(os.getpid(), signal.SIGINT))\n"
+        "classifier = Classifier(None, jobs=2)\n"
+        "try:\n"
+        "    classifier.submit(pd.Series([f'message {i}' for i in range(2000)]))\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', flush=True)\n"
+        "    os._exit(0)\n"
+        "print('not interrupted', flush=True)\n"
+        "os._exit(0)\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip() == "interrupted", done.stderr
+
+
 def test_ctrl_c_leaves_no_output(tmp_path, default_model):
     import os
     import signal

@@ -266,21 +266,50 @@ def test_fast_probabilities_equal_the_pipeline(classes):
                                                        abs=1e-12)
 
 
-def test_one_message_gets_the_numbers_of_a_batch_to_the_last_bit(tiny, monkeypatch):
+def _legacy_two_class_model() -> m.Model:
+    """A model as the first version saved them (CalibratedClassifierCV), of two classes: its
+    weights have one column."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import LinearSVC
+
+    keep = list(CORPUS)[:2]
+    texts = [t for lab in keep for t in CORPUS[lab]]
+    labels = [lab for lab in keep for _ in CORPUS[lab]]
+    steps = m.build_pipeline().steps[:2] + [("clf", CalibratedClassifierCV(
+        LinearSVC(), method="sigmoid", cv=2, ensemble=False))]
+    model = m.Model(Pipeline(steps).fit(texts, labels), {})
+    assert model._linear is not None and model._linear[2].shape[1] == 1
+    return model
+
+
+@pytest.mark.parametrize("kind", ["three classes", "two classes", "two classes, first version"])
+def test_one_message_gets_the_numbers_of_a_batch_to_the_last_bit(kind, tiny, monkeypatch):
     """A single message is scored from its features' rows, without sparse matrices (the
-    app's path); a batch through the matrices: the same probabilities and language, exactly."""
-    model = tiny.model
+    app's path); a batch through the matrices (the counting of ten messages or more, and of
+    fewer): the same probabilities and language, exactly."""
+    if kind == "three classes":
+        model = tiny.model
+    elif kind == "two classes":
+        keep = list(CORPUS)[:2]
+        model = m.train([t for lab in keep for t in CORPUS[lab]],
+                        [lab for lab in keep for _ in CORPUS[lab]]).model
+    else:
+        model = _legacy_two_class_model()
     probe = ["lost card", "I lost my card and the transfer never came, send money back",
-             "", "zzz unknown words", "card " * 300, "Ünïcödé wörds 😡 https://t.co/x"]
-    batch = model.predict_proba(probe)
+             "", "zzz unknown words", "card " * 300, "Ünïcödé wörds 😡 https://t.co/x",
+             *TEXTS[:8]]
+    assert len(probe) >= 10
+    batches = [model.predict_proba(probe), model.predict_proba(probe[:3])]
     languages = [(p.language, p.language_confidence) for p in model.predict(probe)]
     calls = []
     real = m.sparse.hstack
     monkeypatch.setattr(m.sparse, "hstack", lambda *a, **k: calls.append(1) or real(*a, **k))
     for i, text in enumerate(probe):
-        assert np.array_equal(model.predict_proba([text])[0], batch[i])
-        [one] = model.predict([text])
-        assert (one.language, one.language_confidence) == languages[i]
+        one = model.predict_proba([text])[0]
+        assert all(np.array_equal(one, batch[i]) for batch in batches if i < len(batch))
+        [prediction] = model.predict([text])
+        assert (prediction.language, prediction.language_confidence) == languages[i]
     assert calls == []  # no message of the loop went through the matrices
     model.predict_proba(probe[:2])
     assert calls == [1]
