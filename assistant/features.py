@@ -7,7 +7,8 @@ across messages far more than messages do, so :class:`CharWordNgrams` keeps each
 n-gram columns once and builds a message's row from its words: the same vocabulary and
 matrix as ``TfidfVectorizer(analyzer="char_wb")`` (a test checks it), several times faster to
 fit and to transform. :class:`WordNgrams` numbers the tokens and counts bigrams as pairs of
-numbers with numpy.
+numbers with numpy. Both give one document's row as arrays (``row``), for a single message,
+whose sparse matrices would cost more than its counting.
 
 >>> v = CharWordNgrams(ngram_range=(2, 3)).fit(["my parcel", "parcel lost"])
 >>> v.transform(["parcel"]).nnz == v.transform(["parcel parcel"]).nnz
