@@ -79,21 +79,20 @@ def _weigh_entries(vectorizer: TfidfVectorizer, data: np.ndarray, indices: np.nd
         data /= np.repeat(norms, lengths[filled])
 
 
-def _weighed_row(vectorizer: TfidfVectorizer, columns: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """One document's row from the columns of its terms (with repeats): the columns in order
-    and their weights, as in :func:`_weigh`'s matrix."""
-    columns, counts = np.unique(columns, return_counts=True)
+def _row(vectorizer: TfidfVectorizer, document, term_columns
+         ) -> tuple[np.ndarray, np.ndarray]:
+    """One document's row of the vectorizer's ``transform``, as its columns (in order) and
+    values, from ``term_columns(document)`` (the columns of its terms, with repeats); through
+    ``transform`` itself for settings :func:`_weigh` does not cover."""
+    if not _lean(vectorizer):
+        x = sparse.csr_matrix(vectorizer.transform([document]))
+        x.sort_indices()
+        return x.indices.astype(np.int64), x.data
+    vectorizer._check_vocabulary()
+    columns, counts = np.unique(term_columns(document), return_counts=True)
     data = counts.astype(vectorizer.dtype)
     _weigh_entries(vectorizer, data, columns, np.array([0, len(data)]))
     return columns, data
-
-
-def _entries(x) -> tuple[np.ndarray, np.ndarray]:
-    """The columns and values of a one-row sparse matrix."""
-    x = sparse.csr_matrix(x)
-    x.sort_indices()
-    return x.indices.astype(np.int64), x.data
 
 
 class WordNgrams(TfidfVectorizer):
@@ -273,13 +272,14 @@ class WordNgrams(TfidfVectorizer):
         """One document's row of :meth:`transform`, as its columns (in order) and values: the
         same numbers without making sparse matrices, which cost more than the counting on a
         single message (see Model.predict)."""
-        if not _lean(self):
-            return _entries(self.transform([document]))
-        self._check_vocabulary()
+        return _row(self, document, self._term_columns)
+
+    def _term_columns(self, document: str) -> np.ndarray:
+        """The columns of a document's known terms, with repeats."""
         terms = list(self.build_analyzer()(document))  # (an analyzer may give an iterator)
         found = np.fromiter(map(self.vocabulary_.get, terms, itertools.repeat(-1)),
                             dtype=np.int64, count=len(terms))
-        return _weighed_row(self, found[found >= 0])
+        return found[found >= 0]
 
 
 class CharWordNgrams(TfidfVectorizer):
@@ -435,7 +435,4 @@ class CharWordNgrams(TfidfVectorizer):
     def row(self, document: str) -> tuple[np.ndarray, np.ndarray]:
         """One document's row of :meth:`transform`, as its columns (in order) and values (see
         WordNgrams.row)."""
-        if not _lean(self):
-            return _entries(self.transform([document]))
-        self._check_vocabulary()
-        return _weighed_row(self, self._document_columns(document, self._cache()))
+        return _row(self, document, lambda text: self._document_columns(text, self._cache()))
